@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up everything, starts a local single-node Kafka broker, produces through kafka-edge, and
+# prints what the broker stored as read back by kcat. Stops the broker at the end unless
+# KEEP_BROKER=1 (it then keeps running from .tmp/demo-broker).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+broker_dir=.tmp/demo-broker
+if ! bash scripts/kafka/broker.sh status --dir "$broker_dir" >/dev/null 2>&1; then
+  mkdir -p .tmp
+  bash scripts/kafka/broker.sh start --dir "$broker_dir" >/dev/null
+fi
+[[ "${KEEP_BROKER:-0}" == 1 ]] || trap 'bash scripts/kafka/broker.sh stop --dir "$broker_dir"' EXIT
+export KAFKA_BOOTSTRAP=127.0.0.1:9092 DEMO_TOPIC="kafka-edge-demo-$(date +%s)"
+
+deno run -A scripts/demo.ts
+echo "--- read back by kcat (partition, offset, key, value, headers):"
+kcat -b "$KAFKA_BOOTSTRAP" -C -e -q -t "$DEMO_TOPIC" -f '%p\t%o\t%k\t%s\t%h\n'

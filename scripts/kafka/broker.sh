@@ -1,0 +1,591 @@
+#!/usr/bin/env bash
+# Real Apache Kafka (KRaft) brokers for kafka-edge's integration tests.
+# Run `scripts/kafka/broker.sh help` for usage. Needs scripts/setup.sh to have run
+# (jars in scripts/kafka/lib/, kcat on PATH, java).
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LIB_DIR="$SCRIPT_DIR/lib"
+LOG4J_CONFIG="$SCRIPT_DIR/log4j2.properties"
+# Brokers use the same quiet config unless BROKER_LOG4J names another file
+# (e.g. one at INFO level, when debugging a broker).
+BROKER_LOG4J=${BROKER_LOG4J:-$LOG4J_CONFIG}
+
+# Tunables (environment).
+START_TIMEOUT=${BROKER_START_TIMEOUT:-90}   # seconds to wait for the brokers to answer Metadata
+STOP_TIMEOUT=${BROKER_STOP_TIMEOUT:-15}     # seconds between SIGTERM and SIGKILL
+BROKER_HEAP=${BROKER_HEAP:-"-Xmx512m -Xms256m"}
+BROKER_JAVA_OPTS=${BROKER_JAVA_OPTS:-}      # extra JVM options for brokers
+TOOL_JAVA_OPTS=${TOOL_JAVA_OPTS:-"-Xmx512m"} # JVM options for `tool`
+
+usage() {
+  cat <<'EOF'
+Usage: scripts/kafka/broker.sh COMMAND [OPTIONS]
+
+Commands
+  start --dir DIR [--nodes 1|3] [--port P] [--set KEY=VALUE]...
+      Wipe DIR (refused if a broker started there is still running, or if DIR
+      is a non-empty directory that this script did not create), format and
+      start a KRaft cluster of combined broker+controller nodes, wait until
+      every node answers a Metadata request listing all nodes, then print the
+      bootstrap list (and nothing else) on stdout, e.g.
+          127.0.0.1:9092
+          127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094
+      --set adds a server property to every node (repeatable; last one wins).
+  stop --dir DIR
+      SIGTERM every node started in DIR (by its pid file), SIGKILL what is
+      left after BROKER_STOP_TIMEOUT (15) seconds. No error if nothing runs.
+  kill-node --dir DIR --node N
+      SIGKILL node N (1-based) of the cluster in DIR.
+  start-node --dir DIR --node N
+      Restart node N on its existing data and wait until it answers Metadata
+      listing itself (i.e. it is registered and unfenced).
+  status --dir DIR
+      One line per node on stdout; exit status 0 only if every node runs.
+  bootstrap --dir DIR
+      Print the bootstrap list of the cluster in DIR.
+  tool CLASS [ARGS...]
+      Run a Kafka Java tool with the broker's classpath and the quiet log4j2
+      config (WARN+ on stderr only), e.g.
+        broker.sh tool org.apache.kafka.tools.TopicCommand \
+            --bootstrap-server 127.0.0.1:9092 --create --topic t --partitions 3
+        broker.sh tool org.apache.kafka.tools.consumer.ConsoleConsumer \
+            --bootstrap-server 127.0.0.1:9092 --topic t --from-beginning --max-messages 2
+      Other classes: org.apache.kafka.tools.ProducerPerformance, DumpLogSegments,
+      GetOffsetShell, MetadataQuorumCommand, kafka.tools.StorageTool.
+  help
+
+Ports (--port P overrides the first broker port)
+  1 node : broker P (default 9092), controller P+1 (default 9093)
+  3 nodes: brokers P, P+1, P+2 (default 19092-19094),
+           controllers P+10, P+11, P+12 (default 19102-19104)
+  Listeners bind 127.0.0.1 only. node.id of node N is N.
+
+Layout of DIR
+  DIR/cluster.env             nodes, ports and cluster id (read by the other commands)
+  DIR/node-N/server.properties
+  DIR/node-N/data/            log.dirs (metadata log included)
+  DIR/node-N/server.log       the JVM's stdout+stderr (log4j2: WARN and above)
+  DIR/node-N/pid              present while the node runs
+
+Environment
+  BROKER_START_TIMEOUT (90)  BROKER_STOP_TIMEOUT (15)
+  BROKER_HEAP ("-Xmx512m -Xms256m")  BROKER_JAVA_OPTS  TOOL_JAVA_OPTS ("-Xmx512m")
+  BROKER_LOG4J (log4j2 config file for brokers; default scripts/kafka/log4j2.properties)
+  JAVA_HOME (else java from PATH)
+
+Everything except the bootstrap list / status lines goes to stderr.
+EOF
+}
+
+log() { printf 'broker.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+java_bin() {
+  if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
+    printf '%s\n' "$JAVA_HOME/bin/java"
+  elif command -v java >/dev/null 2>&1; then
+    command -v java
+  else
+    die "java not found (install a JDK 17+, or set JAVA_HOME)"
+  fi
+}
+
+require_lib() {
+  local jars=("$LIB_DIR"/kafka_2.13-*.jar)
+  [[ -e ${jars[0]} ]] || die "Kafka jars missing in $LIB_DIR: run scripts/setup.sh"
+  [[ -f $LOG4J_CONFIG ]] || die "missing $LOG4J_CONFIG"
+}
+
+require_kcat() {
+  command -v kcat >/dev/null 2>&1 || die "kcat not found: run scripts/setup.sh"
+}
+
+# Run a Kafka class with the lib classpath. Output is left to the caller.
+run_java() {
+  local java opts
+  java=$(java_bin)
+  # shellcheck disable=SC2206 # word splitting of the option strings is intended
+  opts=($TOOL_JAVA_OPTS)
+  "$java" "${opts[@]}" -Djava.awt.headless=true \
+    "-Dlog4j2.configurationFile=$LOG4J_CONFIG" \
+    -cp "$LIB_DIR/*" "$@"
+}
+
+# ---- cluster state ----------------------------------------------------------
+
+# Set by load_cluster / start: DIR (absolute), NODES, CLUSTER_ID,
+# BROKER_PORTS and CONTROLLER_PORTS (arrays indexed 1..NODES).
+DIR=""
+NODES=0
+CLUSTER_ID=""
+declare -a BROKER_PORTS=() CONTROLLER_PORTS=()
+
+abs_dir() {
+  # Absolute path of $1 (which must exist).
+  (cd "$1" && pwd -P)
+}
+
+node_dir() { printf '%s/node-%s\n' "$DIR" "$1"; }
+
+load_cluster() {
+  local dir=$1
+  [[ -d $dir ]] || return 1
+  DIR=$(abs_dir "$dir")
+  [[ -f $DIR/cluster.env ]] || return 1
+  local key value
+  BROKER_PORTS=() CONTROLLER_PORTS=()
+  while IFS='=' read -r key value; do
+    case $key in
+      NODES) NODES=$value ;;
+      CLUSTER_ID) CLUSTER_ID=$value ;;
+      BROKER_PORT_*) BROKER_PORTS[${key#BROKER_PORT_}]=$value ;;
+      CONTROLLER_PORT_*) CONTROLLER_PORTS[${key#CONTROLLER_PORT_}]=$value ;;
+      '' | '#'*) ;;
+      *) ;;
+    esac
+  done <"$DIR/cluster.env"
+  [[ $NODES =~ ^[0-9]+$ && $NODES -ge 1 ]] || die "$DIR/cluster.env is damaged"
+}
+
+bootstrap_list() {
+  local i out=""
+  for ((i = 1; i <= NODES; i++)); do
+    out+="${out:+,}127.0.0.1:${BROKER_PORTS[i]}"
+  done
+  printf '%s\n' "$out"
+}
+
+# The pid in node N's pid file if that process is alive and is the broker we
+# started for that node (guards against pid reuse and zombies); else nothing.
+node_pid() {
+  local n=$1 nd pid args
+  nd=$(node_dir "$n")
+  [[ -f $nd/pid ]] || return 1
+  pid=$(<"$nd/pid")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  if [[ -r /proc/$pid/cmdline ]]; then
+    args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  else
+    args=$(ps -p "$pid" -o args= 2>/dev/null) || return 1
+  fi
+  [[ $args == *"kafka.Kafka $nd/server.properties"* ]] || return 1
+  printf '%s\n' "$pid"
+}
+
+port_in_use() {
+  # True if something accepts TCP connections on 127.0.0.1:$1.
+  timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+# kcat -L against node N's broker port; prints the metadata listing.
+kcat_metadata() {
+  timeout 15 kcat -L -b "127.0.0.1:${BROKER_PORTS[$1]}" -m 5 2>/dev/null
+}
+
+# ---- node processes ----------------------------------------------------------
+
+write_properties() {
+  local n=$1 nd voters i rf min_isr
+  shift
+  nd=$(node_dir "$n")
+  voters=""
+  for ((i = 1; i <= NODES; i++)); do
+    voters+="${voters:+,}$i@127.0.0.1:${CONTROLLER_PORTS[i]}"
+  done
+  if ((NODES >= 3)); then rf=3 min_isr=2; else rf=1 min_isr=1; fi
+  {
+    cat <<EOF
+# Generated by scripts/kafka/broker.sh: node $n of $NODES, cluster $CLUSTER_ID
+process.roles=broker,controller
+node.id=$n
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:${BROKER_PORTS[n]},CONTROLLER://127.0.0.1:${CONTROLLER_PORTS[n]}
+advertised.listeners=PLAINTEXT://127.0.0.1:${BROKER_PORTS[n]}
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$nd/data
+
+num.partitions=1
+auto.create.topics.enable=false
+group.initial.rebalance.delay.ms=0
+offsets.topic.replication.factor=$rf
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$min_isr
+share.coordinator.state.topic.replication.factor=$rf
+share.coordinator.state.topic.min.isr=$min_isr
+# Internal topics with 50 partitions each are slow to create on a small test
+# machine; a few partitions still spread coordinators over the nodes.
+offsets.topic.num.partitions=$NODES
+transaction.state.log.num.partitions=$NODES
+share.coordinator.state.topic.num.partitions=$NODES
+EOF
+    if (($# > 0)); then
+      printf '\n# --set\n'
+      printf '%s\n' "$@"
+    fi
+  } >"$nd/server.properties"
+}
+
+# Launch node N in the background (its own session, output to server.log).
+launch_node() {
+  local n=$1 nd java pidfile i
+  nd=$(node_dir "$n")
+  java=$(java_bin)
+  pidfile=$nd/pid
+  rm -f "$pidfile"
+  local -a heap extra java_cmd
+  # shellcheck disable=SC2206 # word splitting of the option strings is intended
+  heap=($BROKER_HEAP)
+  # shellcheck disable=SC2206
+  extra=($BROKER_JAVA_OPTS)
+  java_cmd=("$java" "${heap[@]}" -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
+    "-Dlog4j2.configurationFile=$BROKER_LOG4J" "-Dkafka.logs.dir=$nd"
+    "${extra[@]}" -cp "$LIB_DIR/*" kafka.Kafka "$nd/server.properties")
+  {
+    printf '\n===== %s starting node %s\n' "$(date '+%F %T')" "$n"
+  } >>"$nd/server.log"
+  # The inner shell writes its own pid, then becomes java: the pid file holds
+  # the broker's pid whether or not setsid had to fork.
+  local launcher=()
+  if command -v setsid >/dev/null 2>&1; then launcher=(setsid); else launcher=(nohup); fi
+  # shellcheck disable=SC2016 # $$ and $@ are for the inner shell
+  "${launcher[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "${java_cmd[@]}" \
+    </dev/null >>"$nd/server.log" 2>&1 &
+  for ((i = 0; i < 100; i++)); do
+    [[ -s $pidfile ]] && return 0
+    sleep 0.05
+  done
+  die "node $n did not start (no pid file); see $nd/server.log"
+}
+
+show_log_tail() {
+  local n=$1 nd
+  nd=$(node_dir "$n")
+  log "---- last lines of $nd/server.log ----"
+  tail -n 40 "$nd/server.log" >&2 2>/dev/null || true
+  log "----"
+}
+
+# Wait until each node in "$@" answers Metadata listing the required brokers.
+# mode=all: every node of the cluster must be listed; mode=self: the node itself.
+wait_ready() {
+  local mode=$1
+  shift
+  local -a pending=("$@")
+  local deadline=$((SECONDS + START_TIMEOUT)) n md count still
+  while ((${#pending[@]} > 0)); do
+    still=()
+    for n in "${pending[@]}"; do
+      if ! node_pid "$n" >/dev/null; then
+        log "node $n exited during start-up"
+        show_log_tail "$n"
+        return 1
+      fi
+      if port_in_use "${BROKER_PORTS[n]}" && md=$(kcat_metadata "$n"); then
+        count=$(sed -n 's/^ *\([0-9][0-9]*\) brokers:.*/\1/p' <<<"$md" | head -n 1)
+        if [[ $mode == all && ${count:-0} -ge $NODES ]] ||
+          [[ $mode == self && $md == *"broker $n at 127.0.0.1:${BROKER_PORTS[n]}"* ]]; then
+          continue
+        fi
+      fi
+      still+=("$n")
+    done
+    pending=("${still[@]+"${still[@]}"}")
+    ((${#pending[@]} == 0)) && break
+    if ((SECONDS >= deadline)); then
+      log "timed out after ${START_TIMEOUT}s waiting for node(s) ${pending[*]} to answer Metadata"
+      for n in "${pending[@]}"; do show_log_tail "$n"; done
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# SIGTERM the given nodes together, SIGKILL stragglers after STOP_TIMEOUT.
+stop_nodes() {
+  local -a pids=() stopping=() left
+  local n pid i
+  for n in "$@"; do
+    if pid=$(node_pid "$n"); then
+      pids+=("$pid")
+      stopping+=("$n")
+    else
+      rm -f "$(node_dir "$n")/pid"
+    fi
+  done
+  ((${#pids[@]} == 0)) && return 0
+  log "stopping node(s) ${stopping[*]} (pids ${pids[*]})"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  local deadline=$((SECONDS + STOP_TIMEOUT))
+  while :; do
+    left=()
+    for i in "${!stopping[@]}"; do
+      node_pid "${stopping[i]}" >/dev/null && left+=("${stopping[i]}")
+    done
+    ((${#left[@]} == 0)) && break
+    if ((SECONDS >= deadline)); then
+      log "node(s) ${left[*]} still running after ${STOP_TIMEOUT}s: SIGKILL"
+      for n in "${left[@]}"; do
+        if pid=$(node_pid "$n"); then kill -KILL "$pid" 2>/dev/null || true; fi
+      done
+      for ((i = 0; i < 50; i++)); do
+        left=()
+        for n in "${stopping[@]}"; do node_pid "$n" >/dev/null && left+=("$n"); done
+        ((${#left[@]} == 0)) && break
+        sleep 0.1
+      done
+      ((${#left[@]} == 0)) || die "node(s) ${left[*]} survived SIGKILL"
+      break
+    fi
+    sleep 0.2
+  done
+  for n in "${stopping[@]}"; do rm -f "$(node_dir "$n")/pid"; done
+}
+
+all_nodes() { seq 1 "$NODES"; }
+
+# ---- commands ----------------------------------------------------------------
+
+cmd_start() {
+  local dir="" nodes=1 port="" arg
+  local -a sets=()
+  while (($# > 0)); do
+    arg=$1
+    case $arg in
+      --dir) dir=${2:?--dir needs a value}; shift 2 ;;
+      --nodes) nodes=${2:?--nodes needs a value}; shift 2 ;;
+      --port) port=${2:?--port needs a value}; shift 2 ;;
+      --set) sets+=("${2:?--set needs KEY=VALUE}"); shift 2 ;;
+      *) die "start: unknown argument '$arg' (see: broker.sh help)" ;;
+    esac
+  done
+  [[ -n $dir ]] || die "start: --dir DIR is required"
+  [[ $nodes == 1 || $nodes == 3 ]] || die "start: --nodes must be 1 or 3"
+  if [[ -z $port ]]; then
+    if ((nodes == 1)); then port=9092; else port=19092; fi
+  fi
+  if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1024 || port > 65000)); then
+    die "start: bad --port '$port'"
+  fi
+  local s
+  for s in "${sets[@]+"${sets[@]}"}"; do
+    [[ $s == *=* ]] || die "start: --set expects KEY=VALUE, got '$s'"
+  done
+  require_lib
+  require_kcat
+
+  # Make DIR fresh, refusing to clobber a running cluster or a foreign directory.
+  if [[ -e $dir ]]; then
+    [[ -d $dir ]] || die "start: $dir exists and is not a directory"
+    if load_cluster "$dir"; then
+      local n
+      for n in $(all_nodes); do
+        if node_pid "$n" >/dev/null; then
+          die "start: a broker started in $DIR is still running (node $n); run: broker.sh stop --dir $dir"
+        fi
+      done
+    elif [[ -n $(ls -A "$dir") ]]; then
+      die "start: $dir is not empty and holds no broker.sh cluster; refusing to wipe it"
+    fi
+    DIR=$(abs_dir "$dir")
+    [[ $DIR != / && $DIR != "$HOME" ]] || die "start: refusing to use $DIR"
+    find "$DIR" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+  else
+    mkdir -p "$dir"
+    DIR=$(abs_dir "$dir")
+  fi
+
+  NODES=$nodes
+  local i p
+  BROKER_PORTS=() CONTROLLER_PORTS=()
+  for ((i = 1; i <= NODES; i++)); do
+    BROKER_PORTS[i]=$((port + i - 1))
+    if ((NODES == 1)); then
+      CONTROLLER_PORTS[i]=$((port + 1))
+    else
+      CONTROLLER_PORTS[i]=$((port + 10 + i - 1))
+    fi
+  done
+  for ((i = 1; i <= NODES; i++)); do
+    for p in "${BROKER_PORTS[i]}" "${CONTROLLER_PORTS[i]}"; do
+      if port_in_use "$p"; then
+        die "start: port $p on 127.0.0.1 is already in use (another broker? try --port)"
+      fi
+    done
+  done
+
+  CLUSTER_ID=$(run_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+  [[ $CLUSTER_ID =~ ^[A-Za-z0-9_-]{22}$ ]] || die "start: StorageTool random-uuid failed ('$CLUSTER_ID')"
+
+  {
+    echo "# Written by scripts/kafka/broker.sh start"
+    echo "NODES=$NODES"
+    echo "CLUSTER_ID=$CLUSTER_ID"
+    for ((i = 1; i <= NODES; i++)); do
+      echo "BROKER_PORT_$i=${BROKER_PORTS[i]}"
+      echo "CONTROLLER_PORT_$i=${CONTROLLER_PORTS[i]}"
+    done
+  } >"$DIR/cluster.env"
+
+  log "cluster $CLUSTER_ID: $NODES node(s) in $DIR"
+  # Format every node's storage (static voters: no --standalone/--initial-controllers).
+  local -a fmt_pids=()
+  for ((i = 1; i <= NODES; i++)); do
+    mkdir -p "$(node_dir "$i")/data"
+    write_properties "$i" "${sets[@]+"${sets[@]}"}"
+    run_java kafka.tools.StorageTool format -t "$CLUSTER_ID" \
+      -c "$(node_dir "$i")/server.properties" >"$(node_dir "$i")/format.log" 2>&1 &
+    fmt_pids[i]=$!
+  done
+  for ((i = 1; i <= NODES; i++)); do
+    if ! wait "${fmt_pids[i]}"; then
+      cat "$(node_dir "$i")/format.log" >&2
+      die "start: formatting node $i failed"
+    fi
+  done
+
+  for ((i = 1; i <= NODES; i++)); do launch_node "$i"; done
+  log "waiting for node(s) to answer Metadata (up to ${START_TIMEOUT}s)"
+  local t0=$SECONDS
+  # shellcheck disable=SC2046 # all_nodes prints plain numbers
+  if ! wait_ready all $(all_nodes); then
+    log "start failed; stopping what was started"
+    # shellcheck disable=SC2046
+    STOP_TIMEOUT=5 stop_nodes $(all_nodes) || true
+    exit 1
+  fi
+  log "ready after $((SECONDS - t0))s: $(bootstrap_list)"
+  bootstrap_list
+}
+
+parse_dir_node() {
+  # Sets _dir and _node from --dir DIR [--node N].
+  _dir="" _node=""
+  while (($# > 0)); do
+    case $1 in
+      --dir) _dir=${2:?--dir needs a value}; shift 2 ;;
+      --node) _node=${2:?--node needs a value}; shift 2 ;;
+      *) die "unknown argument '$1' (see: broker.sh help)" ;;
+    esac
+  done
+  [[ -n $_dir ]] || die "--dir DIR is required"
+}
+
+require_node_arg() {
+  if ! [[ $_node =~ ^[0-9]+$ ]] || ((_node < 1 || _node > NODES)); then
+    die "--node must be between 1 and $NODES"
+  fi
+}
+
+cmd_stop() {
+  local _dir _node
+  parse_dir_node "$@"
+  if ! load_cluster "$_dir"; then
+    log "no cluster in $_dir: nothing to stop"
+    return 0
+  fi
+  # shellcheck disable=SC2046
+  stop_nodes $(all_nodes)
+}
+
+cmd_kill_node() {
+  local _dir _node pid
+  parse_dir_node "$@"
+  load_cluster "$_dir" || die "no cluster in $_dir"
+  require_node_arg
+  if pid=$(node_pid "$_node"); then
+    log "SIGKILL node $_node (pid $pid)"
+    kill -KILL "$pid"
+    local i
+    for ((i = 0; i < 100; i++)); do
+      node_pid "$_node" >/dev/null || break
+      sleep 0.1
+    done
+    node_pid "$_node" >/dev/null && die "node $_node survived SIGKILL"
+  else
+    log "node $_node is not running"
+  fi
+  rm -f "$(node_dir "$_node")/pid"
+}
+
+cmd_start_node() {
+  local _dir _node
+  parse_dir_node "$@"
+  load_cluster "$_dir" || die "no cluster in $_dir"
+  require_node_arg
+  require_lib
+  require_kcat
+  node_pid "$_node" >/dev/null && die "node $_node is already running"
+  local p
+  for p in "${BROKER_PORTS[_node]}" "${CONTROLLER_PORTS[_node]}"; do
+    port_in_use "$p" && die "port $p on 127.0.0.1 is already in use"
+  done
+  launch_node "$_node"
+  local t0=$SECONDS
+  if ! wait_ready self "$_node"; then
+    STOP_TIMEOUT=5 stop_nodes "$_node" || true
+    exit 1
+  fi
+  log "node $_node ready after $((SECONDS - t0))s"
+}
+
+cmd_status() {
+  local _dir _node n pid rc=0
+  parse_dir_node "$@"
+  if ! load_cluster "$_dir"; then
+    echo "no cluster in $_dir"
+    return 1
+  fi
+  echo "cluster $CLUSTER_ID in $DIR, $NODES node(s), bootstrap $(bootstrap_list)"
+  for n in $(all_nodes); do
+    if pid=$(node_pid "$n"); then
+      echo "node $n: running pid $pid broker 127.0.0.1:${BROKER_PORTS[n]} controller 127.0.0.1:${CONTROLLER_PORTS[n]}"
+    else
+      echo "node $n: stopped broker 127.0.0.1:${BROKER_PORTS[n]} controller 127.0.0.1:${CONTROLLER_PORTS[n]}"
+      rc=1
+    fi
+  done
+  return "$rc"
+}
+
+cmd_bootstrap() {
+  local _dir _node
+  parse_dir_node "$@"
+  load_cluster "$_dir" || die "no cluster in $_dir"
+  bootstrap_list
+}
+
+cmd_tool() {
+  (($# >= 1)) || die "tool: CLASS is required, e.g. org.apache.kafka.tools.TopicCommand"
+  require_lib
+  local java opts
+  java=$(java_bin)
+  # shellcheck disable=SC2206 # word splitting of the option strings is intended
+  opts=($TOOL_JAVA_OPTS)
+  exec "$java" "${opts[@]}" -Djava.awt.headless=true \
+    "-Dlog4j2.configurationFile=$LOG4J_CONFIG" -cp "$LIB_DIR/*" "$@"
+}
+
+main() {
+  local cmd=${1:-help}
+  (($# > 0)) && shift
+  case $cmd in
+    start) cmd_start "$@" ;;
+    stop) cmd_stop "$@" ;;
+    kill-node) cmd_kill_node "$@" ;;
+    start-node) cmd_start_node "$@" ;;
+    status) cmd_status "$@" ;;
+    bootstrap) cmd_bootstrap "$@" ;;
+    tool) cmd_tool "$@" ;;
+    help | -h | --help) usage ;;
+    *)
+      usage >&2
+      die "unknown command '$cmd'"
+      ;;
+  esac
+}
+
+main "$@"

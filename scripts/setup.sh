@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# One-time (idempotent) set-up for kafka-edge development and tests:
+#   - npm packages (npm ci)                  only if node_modules is missing or stale
+#   - kcat (Debian package)                  only if kcat is not on PATH
+#   - Kafka broker + tools jars via Maven    only if scripts/kafka/lib is missing or
+#     into scripts/kafka/lib/                  was filled from a different pom.xml
+# A second run checks these and returns quickly.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+KAFKA_DIR=scripts/kafka
+LIB_DIR=$KAFKA_DIR/lib
+STAMP=$LIB_DIR/.pom.sha256
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+sha256_of() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum "$1" | cut -d' ' -f1
+  else
+    shasum -a 256 "$1" | cut -d' ' -f1
+  fi
+}
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root (or sudo) to run: $*"
+  fi
+}
+
+# ---- Java (brokers, Kafka tools, golden-bytes helpers) ----
+if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
+  :
+elif ! command -v java >/dev/null 2>&1; then
+  die "java not found: install a JDK 17 or newer (Debian: apt-get install -y openjdk-17-jdk-headless) or set JAVA_HOME"
+fi
+
+# ---- npm packages ----
+if [[ ! -d node_modules || ! -f node_modules/.package-lock.json ||
+  package-lock.json -nt node_modules/.package-lock.json ]]; then
+  command -v npm >/dev/null 2>&1 || die "npm not found: install Node.js 20 or newer"
+  log "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+# ---- kcat ----
+if ! command -v kcat >/dev/null 2>&1; then
+  command -v apt-get >/dev/null 2>&1 ||
+    die "kcat not found and apt-get is unavailable: install kcat yourself (e.g. brew install kcat)"
+  log "installing kcat (apt-get)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null
+  command -v kcat >/dev/null 2>&1 || die "kcat still not on PATH after apt-get install"
+fi
+
+# ---- Kafka jars ----
+want=$(sha256_of "$KAFKA_DIR/pom.xml")
+have=""
+[[ -f $STAMP ]] && have=$(<"$STAMP")
+if [[ ! -d $LIB_DIR || $have != "$want" ]]; then
+  command -v mvn >/dev/null 2>&1 || die "mvn not found: install Maven 3.8 or newer (Debian: apt-get install -y maven)"
+  log "copying Kafka jars into $LIB_DIR (Maven)"
+  rm -rf "$LIB_DIR"
+  # The pom pins outputDirectory to scripts/kafka/lib. (Debian's Maven 3.8.7
+  # prints stray ANSI resets on stdout even with -q; keep stdout clean.)
+  mvn -B -q -f "$KAFKA_DIR/pom.xml" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies >&2
+  jars=("$LIB_DIR"/kafka_2.13-*.jar)
+  [[ -e ${jars[0]} ]] || die "Maven finished but $LIB_DIR has no kafka_2.13 jar"
+  printf '%s\n' "$want" >"$STAMP"
+fi
+
+log "ok (java, node_modules, kcat, $LIB_DIR)"

@@ -1,0 +1,61 @@
+/**
+ * Typed errors. Every error this package throws or rejects with is a {@link KafkaEdgeError},
+ * so callers can tell ours from their own with one `instanceof`.
+ *
+ * @module
+ */
+
+import { errorName, isRetriableErrorCode } from "./protocol/error_codes.ts";
+
+/** Base class of every error raised by kafka-edge. */
+export class KafkaEdgeError extends Error {
+  /** True when the same operation may succeed if tried again. */
+  readonly retriable: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; retriable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retriable = options?.retriable ?? false;
+  }
+}
+
+/** Bytes from the network do not form a valid Kafka message (truncated, bad length, bad CRC). */
+export class ProtocolError extends KafkaEdgeError {}
+
+/** The broker answered with a non-zero Kafka error code. */
+export class KafkaBrokerError extends KafkaEdgeError {
+  /** Kafka's numeric error code, e.g. 3 for UNKNOWN_TOPIC_OR_PARTITION. */
+  readonly code: number;
+  /** Kafka's name for the code, e.g. "UNKNOWN_TOPIC_OR_PARTITION". */
+  readonly kafkaName: string;
+
+  constructor(code: number, context: string, brokerMessage?: string | null) {
+    const kafkaName = errorName(code);
+    const detail = brokerMessage ? `: ${brokerMessage}` : "";
+    super(`${context}: ${kafkaName} (${code})${detail}`, {
+      retriable: isRetriableErrorCode(code),
+    });
+    this.code = code;
+    this.kafkaName = kafkaName;
+  }
+}
+
+/** A configuration value is missing, of the wrong type or out of range. */
+export class ConfigError extends KafkaEdgeError {}
+
+/** Neither side speaks a version of an API that the other understands. */
+export class UnsupportedVersionError extends KafkaEdgeError {}
+
+/** A connection could not be made, or was lost with requests in flight. */
+export class ConnectionError extends KafkaEdgeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { cause: options?.cause, retriable: true });
+  }
+}
+
+/** An operation did not complete within its configured time. */
+export class TimeoutError extends KafkaEdgeError {
+  constructor(message: string, options?: { cause?: unknown; retriable?: boolean }) {
+    super(message, { cause: options?.cause, retriable: options?.retriable ?? true });
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * One connection to one broker: ApiVersions on connect, version negotiation, correlation ids,
+ * the in-flight queue, request timeouts, and response decoding from the frame stream.
+ *
+ * Kafka answers the requests of one connection in the order they were sent, so in-flight
+ * requests are a FIFO and each response must carry the correlation id at its head.
+ *
+ * @module
+ */
+
+import { ConnectionError, KafkaBrokerError, ProtocolError, TimeoutError } from "../errors.ts";
+import { type Api, negotiateVersion, type VersionRange } from "../protocol/api.ts";
+import { decodeResponseBody, encodeRequestFrame, readResponseHeader } from "../protocol/header.ts";
+import { ApiVersions } from "../protocol/messages/api_versions.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
+import type { Endpoint, Transport, TransportConnection } from "../transport/transport.ts";
+import { FrameDecoder } from "./frame_decoder.ts";
+
+/** Settings of a connection. */
+export interface ConnectionOptions {
+  clientId: string;
+  requestTimeoutMs: number;
+  /** Largest response frame accepted; a bigger size prefix is treated as corruption. */
+  maxResponseSize: number;
+  /** Reported to the broker in ApiVersions v3+. */
+  softwareName: string;
+  softwareVersion: string;
+}
+
+interface InFlight {
+  correlationId: number;
+  api: Api<unknown, unknown>;
+  version: number;
+  resolve(response: unknown): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** The version ApiVersions is first tried at; older brokers are retried at what they answer. */
+const PREFERRED_API_VERSIONS_VERSION = 3;
+
+/** A connection to one broker, ready for requests once {@link Connection.open} resolves. */
+export class Connection {
+  readonly endpoint: Endpoint;
+  readonly #options: ConnectionOptions;
+  readonly #decoder: FrameDecoder;
+  readonly #inFlight: InFlight[] = [];
+  #socket: TransportConnection | null = null;
+  #nextCorrelationId = 0;
+  #versions: ReadonlyMap<number, VersionRange> = new Map();
+  #closedError: Error | null = null;
+  #onClose: ((error: Error) => void) | null = null;
+
+  private constructor(endpoint: Endpoint, options: ConnectionOptions) {
+    this.endpoint = endpoint;
+    this.#options = options;
+    this.#decoder = new FrameDecoder(options.maxResponseSize);
+  }
+
+  /** Connects, asks the broker which API versions it speaks, and returns the connection. */
+  static async open(
+    transport: Transport,
+    endpoint: Endpoint,
+    options: ConnectionOptions,
+  ): Promise<Connection> {
+    const connection = new Connection(endpoint, options);
+    const where = `${endpoint.host}:${endpoint.port}`;
+    try {
+      connection.#socket = await transport.connect(endpoint, {
+        onData: (chunk) => connection.#onData(chunk),
+        onClose: (error) =>
+          connection.#fail(
+            new ConnectionError(`connection to ${where} closed`, { cause: error }),
+          ),
+      });
+    } catch (error) {
+      throw new ConnectionError(`cannot connect to ${where}`, { cause: error });
+    }
+    try {
+      await connection.#negotiateApiVersions();
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+    return connection;
+  }
+
+  /** Whether the connection can still take requests. */
+  get isOpen(): boolean {
+    return this.#closedError === null;
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlightCount(): number {
+    return this.#inFlight.length;
+  }
+
+  /** Called once when the connection fails or closes. */
+  set onClose(listener: ((error: Error) => void) | null) {
+    this.#onClose = listener;
+  }
+
+  /** The version of `api` to use with this broker (throws if none is shared). */
+  versionOf(api: Api<unknown, unknown>): number {
+    return negotiateVersion(api, this.#versions);
+  }
+
+  /** Sends a request and resolves with the decoded response. */
+  request<Req, Res>(api: Api<Req, Res>, request: Req, version = this.versionOf(api)): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      const correlationId = this.#send(api, request, version);
+      const timer = setTimeout(() => {
+        this.#fail(
+          new TimeoutError(
+            `${api.name} request to ${this.endpoint.host}:${this.endpoint.port} ` +
+              `got no response within ${this.#options.requestTimeoutMs} ms`,
+          ),
+        );
+      }, this.#options.requestTimeoutMs);
+      this.#inFlight.push({
+        correlationId,
+        api: api as Api<unknown, unknown>,
+        version,
+        resolve: resolve as (response: unknown) => void,
+        reject,
+        timer,
+      });
+    });
+  }
+
+  /**
+   * Sends a request the broker does not answer (Produce with acks 0). Resolves once the bytes
+   * have been handed to the socket.
+   */
+  send<Req>(api: Api<Req, unknown>, request: Req, version = this.versionOf(api)): Promise<void> {
+    this.#send(api, request, version);
+    return this.#socket!.drained().then(() => {
+      if (this.#closedError) throw this.#closedError;
+    });
+  }
+
+  /** Closes the connection; requests in flight reject with a {@link ConnectionError}. */
+  close(): void {
+    this.#fail(new ConnectionError("connection closed by the client"));
+  }
+
+  #send<Req>(api: Api<Req, unknown>, request: Req, version: number): number {
+    if (this.#closedError) throw this.#closedError;
+    const correlationId = this.#nextCorrelationId;
+    this.#nextCorrelationId = (this.#nextCorrelationId + 1) | 0;
+    const frame = encodeRequestFrame(api, version, correlationId, this.#options.clientId, request);
+    this.#socket!.write(frame);
+    return correlationId;
+  }
+
+  async #negotiateApiVersions(): Promise<void> {
+    const request = {
+      clientSoftwareName: this.#options.softwareName,
+      clientSoftwareVersion: this.#options.softwareVersion,
+    };
+    let response = await this.request(ApiVersions, request, PREFERRED_API_VERSIONS_VERSION);
+    if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
+      // The broker lists the ApiVersions range it does accept (KIP-511); else fall back to v0.
+      const range = response.apiVersions.get(ApiVersions.key);
+      const fallback = range ? Math.min(range.maxVersion, PREFERRED_API_VERSIONS_VERSION) : 0;
+      response = await this.request(ApiVersions, request, fallback);
+    }
+    if (response.errorCode !== ErrorCode.NONE) {
+      throw new KafkaBrokerError(response.errorCode, "ApiVersions");
+    }
+    this.#versions = response.apiVersions;
+  }
+
+  #onData(chunk: Uint8Array): void {
+    try {
+      for (const frame of this.#decoder.push(chunk)) this.#onFrame(frame);
+    } catch (error) {
+      this.#fail(
+        error instanceof ProtocolError
+          ? error
+          : new ProtocolError("cannot decode response", { cause: error }),
+      );
+    }
+  }
+
+  #onFrame(frame: Uint8Array): void {
+    const { correlationId, body } = readResponseHeader(frame);
+    const head = this.#inFlight[0];
+    if (!head || head.correlationId !== correlationId) {
+      throw new ProtocolError(
+        `response with correlation id ${correlationId}, expected ${head?.correlationId ?? "none"}`,
+      );
+    }
+    this.#inFlight.shift();
+    clearTimeout(head.timer);
+    let response: unknown;
+    try {
+      response = decodeResponseBody(head.api, head.version, body);
+    } catch (error) {
+      head.reject(error as Error);
+      throw error;
+    }
+    head.resolve(response);
+  }
+
+  #fail(error: Error): void {
+    if (this.#closedError) return;
+    this.#closedError = error;
+    this.#socket?.close();
+    for (const request of this.#inFlight.splice(0)) {
+      clearTimeout(request.timer);
+      request.reject(error);
+    }
+    this.#onClose?.(error);
+  }
+}

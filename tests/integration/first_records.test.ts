@@ -1,0 +1,153 @@
+/**
+ * First records on a real topic, through the codec alone: create a 3-partition topic, produce
+ * one RecordBatch per partition to its leader, read everything back with kcat and compare
+ * partition, offset, timestamp, key, value and headers byte for byte.
+ */
+
+import assert from "node:assert/strict";
+import { Connection } from "../../src/network/connection.ts";
+import { RecordBatchWriter, type RecordHeader } from "../../src/protocol/record_batch.ts";
+import { denoTransport } from "../../src/transport/deno.ts";
+import { kcat, uniqueTopic } from "../_lib/kafka.ts";
+import { createTopic, produceBatch } from "../_lib/plain_client.ts";
+
+interface TestRecord {
+  partition: number;
+  timestamp: number;
+  key: string | null;
+  value: string;
+  headers: [string, string][];
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function recordsFor(partition: number): TestRecord[] {
+  const base = 1_700_000_000_000 + partition * 1000;
+  return [
+    { partition, timestamp: base, key: `key-${partition}-a`, value: "plain value", headers: [] },
+    {
+      partition,
+      timestamp: base + 5,
+      key: `clé-${partition}`,
+      value: `héllo ✓ 🚀 p${partition}\twith tab`,
+      headers: [["trace-id", `t-${partition}`], ["content-type", "text/plain"]],
+    },
+    {
+      partition,
+      timestamp: base - 3,
+      key: null,
+      value: "no key, earlier timestamp",
+      headers: [["h", ""]],
+    },
+    { partition, timestamp: base + 9, key: "", value: "x".repeat(500), headers: [] },
+  ];
+}
+
+Deno.test("records produced through the codec read back byte for byte with kcat", async () => {
+  const topic = uniqueTopic("first-records");
+  const metadata = await createTopic(topic, 3);
+  const brokers = new Map(metadata.brokers.map((b) => [b.nodeId, b]));
+  const sent = [0, 1, 2].flatMap(recordsFor);
+
+  const offsets = new Map<number, bigint>();
+  for (const partition of metadata.topics[0].partitions) {
+    const leader = brokers.get(partition.leaderId)!;
+    const connection = await Connection.open(denoTransport, leader, {
+      clientId: "first-records-test",
+      requestTimeoutMs: 15_000,
+      maxResponseSize: 1 << 20,
+      softwareName: "kafka-edge-tests",
+      softwareVersion: "0",
+    });
+    try {
+      const writer = new RecordBatchWriter(new Uint8Array(16384));
+      for (const r of sent.filter((r) => r.partition === partition.partitionIndex)) {
+        const headers = r.headers.map((
+          [n, v],
+        ): RecordHeader => [encoder.encode(n), encoder.encode(v)]);
+        const key = r.key === null ? null : encoder.encode(r.key);
+        assert.ok(writer.tryAppend(r.timestamp, key, encoder.encode(r.value), headers));
+      }
+      const baseOffset = await produceBatch(
+        connection,
+        topic,
+        partition.partitionIndex,
+        writer.close(),
+      );
+      offsets.set(partition.partitionIndex, baseOffset);
+    } finally {
+      connection.close();
+    }
+  }
+
+  // %K/%S are byte lengths, so keys and values are cut out exactly, whatever they contain.
+  const out = await kcat([
+    "-C",
+    "-e",
+    "-q",
+    "-t",
+    topic,
+    "-f",
+    "p=%p o=%o t=%T K=%K S=%S k=%k s=%s h=%h\n",
+  ]);
+  const read = parseKcat(out);
+  const expected = sent.map((r) => ({
+    partition: r.partition,
+    offset: offsets.get(r.partition)! +
+      BigInt(sent.filter((s) => s.partition === r.partition).indexOf(r)),
+    timestamp: r.timestamp,
+    key: r.key,
+    value: r.value,
+    headers: r.headers.map(([n, v]) => `${n}=${v}`).join(","),
+  }));
+  const byPosition = (
+    a: { partition: number; offset: bigint },
+    b: { partition: number; offset: bigint },
+  ) => a.partition - b.partition || Number(a.offset - b.offset);
+  assert.deepEqual(read.sort(byPosition), expected.sort(byPosition));
+});
+
+/** Parses kcat's output using the byte lengths it prints before each key and value. */
+function parseKcat(out: Uint8Array) {
+  const records = [];
+  let pos = 0;
+  const expectText = (text: string) => {
+    const bytes = encoder.encode(text);
+    assert.deepEqual(out.subarray(pos, pos + bytes.length), bytes, `expected "${text}" at ${pos}`);
+    pos += bytes.length;
+  };
+  const readUntil = (stop: number) => {
+    const end = out.indexOf(stop, pos);
+    const text = decoder.decode(out.subarray(pos, end));
+    pos = end + 1;
+    return text;
+  };
+  const readBytes = (length: number) => {
+    const text = decoder.decode(out.subarray(pos, pos + length));
+    pos += length;
+    return text;
+  };
+  const SPACE = 0x20;
+  const NEWLINE = 0x0a;
+  while (pos < out.length) {
+    expectText("p=");
+    const partition = Number(readUntil(SPACE));
+    expectText("o=");
+    const offset = BigInt(readUntil(SPACE));
+    expectText("t=");
+    const timestamp = Number(readUntil(SPACE));
+    expectText("K=");
+    const keyLength = Number(readUntil(SPACE));
+    expectText("S=");
+    const valueLength = Number(readUntil(SPACE));
+    expectText("k=");
+    const key = keyLength < 0 ? null : readBytes(keyLength);
+    expectText(" s=");
+    const value = readBytes(valueLength);
+    expectText(" h=");
+    const headers = readUntil(NEWLINE);
+    records.push({ partition, offset, timestamp, key, value, headers });
+  }
+  return records;
+}
