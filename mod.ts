@@ -1,25 +1,39 @@
 /**
  * kafka-edge: an Apache Kafka producer for Deno, Bun, Node and the edge.
  *
- * @example Create a topic
+ * @example Produce a record
  * ```ts
- * import { KafkaAdmin } from "@kafka-edge/producer";
+ * import { KafkaProducer } from "@kafka-edge/producer";
  *
- * const admin = await KafkaAdmin.connect({ bootstrapServers: ["127.0.0.1:9092"] });
- * await admin.createTopics([{ name: "events", numPartitions: 3 }], { ignoreExisting: true });
- * admin.close();
+ * const producer = new KafkaProducer({ bootstrapServers: ["127.0.0.1:9092"], lingerMs: 5 });
+ * const meta = await producer.send({ topic: "events", key: "user-1", value: "signed in" });
+ * console.log(`written to partition ${meta.partition} at offset ${meta.offset}`);
+ * await producer.close();
  * ```
  *
  * @module
  */
 
+export { KafkaProducer, type PartitionInfo } from "./src/producer/producer.ts";
+export type {
+  ProducerRecord,
+  RecordData,
+  RecordHeaders,
+  RecordMetadata,
+} from "./src/producer/record.ts";
+export type { Acks, ProducerConfig, TransportName } from "./src/config.ts";
+export type { CustomPartitioner } from "./src/producer/partitioner.ts";
 export { type AdminOptions, KafkaAdmin, type NewTopic } from "./src/admin.ts";
 export {
+  BufferExhaustedError,
   ConfigError,
   ConnectionError,
+  InvalidRecordError,
   KafkaBrokerError,
   KafkaEdgeError,
+  ProducerClosedError,
   ProtocolError,
+  RecordTooLargeError,
   TimeoutError,
   UnsupportedVersionError,
 } from "./src/errors.ts";

@@ -41,7 +41,24 @@ export class KafkaBrokerError extends KafkaEdgeError {
 }
 
 /** A configuration value is missing, of the wrong type or out of range. */
-export class ConfigError extends KafkaEdgeError {}
+export class ConfigError extends KafkaEdgeError {
+  /** The offending field, e.g. "batchSize", when one field is to blame. */
+  readonly field: string | undefined;
+
+  constructor(message: string, options?: { field?: string; cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.field = options?.field;
+  }
+}
+
+/** A record cannot be sent as given: wrong type of key, value or header, bad partition or topic. */
+export class InvalidRecordError extends KafkaEdgeError {}
+
+/** A record is larger than `maxRequestSize` or `bufferMemory` allow. */
+export class RecordTooLargeError extends KafkaEdgeError {}
+
+/** `send()` after `close()`, or a record still buffered when `close()` gave up. */
+export class ProducerClosedError extends KafkaEdgeError {}
 
 /** Neither side speaks a version of an API that the other understands. */
 export class UnsupportedVersionError extends KafkaEdgeError {}
@@ -57,5 +74,12 @@ export class ConnectionError extends KafkaEdgeError {
 export class TimeoutError extends KafkaEdgeError {
   constructor(message: string, options?: { cause?: unknown; retriable?: boolean }) {
     super(message, { cause: options?.cause, retriable: options?.retriable ?? true });
+  }
+}
+
+/** `bufferMemory` stayed full for `maxBlockMs`: the record was not accepted. */
+export class BufferExhaustedError extends TimeoutError {
+  constructor(message: string) {
+    super(message, { retriable: true });
   }
 }

@@ -1,0 +1,152 @@
+/**
+ * Producer configuration: the Java client's names in camelCase, with its defaults, validated by
+ * one zod schema so that a bad value fails at construction with the field and the reason.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+import { parseEndpoint } from "./network/bootstrap.ts";
+import type { CustomPartitioner } from "./producer/partitioner.ts";
+import type { Transport } from "./transport/transport.ts";
+
+/** Which replicas must have a record before the broker acknowledges it. */
+export type Acks = 0 | 1 | -1 | "all";
+
+/** The runtimes with a built-in transport. */
+export type TransportName = "deno" | "bun" | "node";
+
+/** Settings of a {@link KafkaProducer}. Only `bootstrapServers` is required. */
+export interface ProducerConfig {
+  /** `host:port` of one or more brokers to learn the cluster from. */
+  bootstrapServers: readonly string[];
+  /** Sent with every request; shows up in broker logs and quotas. Default "kafka-edge". */
+  clientId?: string;
+  /** 0: no acknowledgement; 1: the leader's; -1 or "all": every in-sync replica's. Default "all". */
+  acks?: Acks;
+  /** Bytes per partition batch before it is sent without waiting for `lingerMs`. Default 16384. */
+  batchSize?: number;
+  /** How long a batch waits for more records before it is sent. Default 5. */
+  lingerMs?: number;
+  /** Bytes the producer may hold in buffered batches. Default 33554432 (32 MiB). */
+  bufferMemory?: number;
+  /** How long `send()` may wait for metadata or buffer space before it rejects. Default 60000. */
+  maxBlockMs?: number;
+  /** Largest request, and so largest record batch, the producer sends. Default 1048576. */
+  maxRequestSize?: number;
+  /** How long to wait for a broker's response before the request fails. Default 30000. */
+  requestTimeoutMs?: number;
+  /** Upper bound from `send()` to success or failure, retries included. Default 120000. */
+  deliveryTimeoutMs?: number;
+  /** How many times a failed batch is retried (within `deliveryTimeoutMs`). Default 2147483647. */
+  retries?: number;
+  /** First wait before a retry; doubles per attempt, with jitter. Default 100. */
+  retryBackoffMs?: number;
+  /** Longest wait before a retry. Default 1000. */
+  retryBackoffMaxMs?: number;
+  /** Produce requests sent to one broker before waiting for an answer. Default 5. */
+  maxInFlightRequestsPerConnection?: number;
+  /** Let the broker create a topic on first use, if it is configured to. Default true. */
+  allowAutoCreateTopics?: boolean;
+  /** Metadata is refreshed at least this often. Default 300000. */
+  metadataMaxAgeMs?: number;
+  /** First wait before reconnecting to a broker that failed. Default 50. */
+  reconnectBackoffMs?: number;
+  /** Longest wait before reconnecting. Default 1000. */
+  reconnectBackoffMaxMs?: number;
+  /** How long a connection attempt may take. Default 10000. */
+  socketConnectionSetupTimeoutMs?: number;
+  /** Chooses the partition of records without an explicit one. Default: murmur2 of the key, sticky without key. */
+  partitioner?: CustomPartitioner;
+  /** Spread keyed records like keyless ones (sticky), ignoring the key. Default false. */
+  partitionerIgnoreKeys?: boolean;
+  /** The runtime's sockets to use: a name, or a {@link Transport} of your own. Default: detected. */
+  transport?: TransportName | Transport;
+}
+
+const int = (min: number, max = 2 ** 31 - 1) => z.number().int().min(min).max(max);
+
+const schema = z.strictObject({
+  bootstrapServers: z.array(z.string().refine(isEndpoint, "expected host:port")).min(
+    1,
+    "at least one broker address is needed",
+  ),
+  clientId: z.string().default("kafka-edge"),
+  acks: z.literal([0, 1, -1, "all"]).default("all").transform((a) => (a === "all" ? -1 : a)),
+  batchSize: int(0).default(16384),
+  lingerMs: int(0).default(5),
+  bufferMemory: int(1024, Number.MAX_SAFE_INTEGER).default(32 * 1024 * 1024),
+  maxBlockMs: int(0).default(60_000),
+  maxRequestSize: int(128).default(1024 * 1024),
+  requestTimeoutMs: int(0).default(30_000),
+  deliveryTimeoutMs: int(0).optional(),
+  retries: int(0).default(2 ** 31 - 1),
+  retryBackoffMs: int(0).default(100),
+  retryBackoffMaxMs: int(0).default(1000),
+  maxInFlightRequestsPerConnection: int(1).default(5),
+  allowAutoCreateTopics: z.boolean().default(true),
+  metadataMaxAgeMs: int(0).default(300_000),
+  reconnectBackoffMs: int(0).default(50),
+  reconnectBackoffMaxMs: int(0).default(1000),
+  socketConnectionSetupTimeoutMs: int(1).default(10_000),
+  partitioner: z.custom<CustomPartitioner>((v) => typeof v === "function", "expected a function")
+    .optional(),
+  partitionerIgnoreKeys: z.boolean().default(false),
+  transport: z.union([
+    z.enum(["deno", "bun", "node"]),
+    z.custom<Transport>(
+      (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "connect") === "function",
+      "expected a transport object",
+    ),
+  ]).optional(),
+});
+
+/** A validated configuration with every default filled in. */
+export type ResolvedProducerConfig = Omit<z.output<typeof schema>, "deliveryTimeoutMs"> & {
+  deliveryTimeoutMs: number;
+  acks: 0 | 1 | -1;
+};
+
+const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
+
+function isEndpoint(address: string): boolean {
+  try {
+    parseEndpoint(address);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Validates a configuration. Throws {@link ConfigError} naming the first bad field, listing all
+ * problems in the message.
+ */
+export function resolveProducerConfig(input: unknown): ResolvedProducerConfig {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const keys = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : "";
+      const field = issue.path.join(".") || keys || "config";
+      return { field, text: `${field}: ${issue.message}` };
+    });
+    throw new ConfigError(`invalid producer config: ${problems.map((p) => p.text).join("; ")}`, {
+      field: problems[0].field,
+    });
+  }
+  const config = result.data;
+  // As in the Java client: the delivery timeout must leave room for lingering and one request;
+  // an explicit value that does not is an error, the default is raised to fit.
+  const minDelivery = config.lingerMs + config.requestTimeoutMs;
+  if (config.deliveryTimeoutMs !== undefined && config.deliveryTimeoutMs < minDelivery) {
+    throw new ConfigError(
+      `invalid producer config: deliveryTimeoutMs (${config.deliveryTimeoutMs}) must be at least ` +
+        `lingerMs + requestTimeoutMs (${minDelivery})`,
+      { field: "deliveryTimeoutMs" },
+    );
+  }
+  const deliveryTimeoutMs = config.deliveryTimeoutMs ??
+    Math.max(DEFAULT_DELIVERY_TIMEOUT_MS, minDelivery);
+  return { ...config, acks: config.acks as 0 | 1 | -1, deliveryTimeoutMs };
+}

@@ -1,0 +1,160 @@
+/**
+ * Connections to the cluster's brokers, one per node, opened on demand and reopened after a
+ * failure with exponential backoff. Nothing here blocks: `isReady` starts a connection when
+ * there is none and reports readiness; the owner is told through `onChange` when one opens or
+ * fails, so its loop can look again.
+ *
+ * @module
+ */
+
+import { ConnectionError } from "../errors.ts";
+import type { Endpoint, Transport } from "../transport/transport.ts";
+import { Connection, type ConnectionOptions } from "./connection.ts";
+
+/** Settings of a {@link NetworkClient}. */
+export interface NetworkClientOptions extends ConnectionOptions {
+  reconnectBackoffMs: number;
+  reconnectBackoffMaxMs: number;
+  connectionSetupTimeoutMs: number;
+}
+
+interface NodeState {
+  endpoint: Endpoint;
+  connection: Connection | null;
+  connecting: boolean;
+  failures: number;
+  /** No new attempt before this time. */
+  retryAtMs: number;
+}
+
+/** One connection per broker node. */
+export class NetworkClient {
+  readonly #transport: Transport;
+  readonly #options: NetworkClientOptions;
+  readonly #onChange: () => void;
+  readonly #nodes = new Map<number, NodeState>();
+  #closed = false;
+
+  constructor(transport: Transport, options: NetworkClientOptions, onChange: () => void) {
+    this.#transport = transport;
+    this.#options = options;
+    this.#onChange = onChange;
+  }
+
+  /**
+   * Whether `nodeId` has an open connection with fewer than `maxInFlight` requests in flight.
+   * Starts connecting when there is no connection and the backoff allows.
+   */
+  isReady(nodeId: number, endpoint: Endpoint, maxInFlight: number, nowMs: number): boolean {
+    const state = this.#state(nodeId, endpoint);
+    if (state.connection?.isOpen) return state.connection.inFlightCount < maxInFlight;
+    if (!state.connecting && nowMs >= state.retryAtMs) this.#connect(nodeId, state);
+    return false;
+  }
+
+  /** The open connection to a node, if any. */
+  connection(nodeId: number): Connection | undefined {
+    const connection = this.#nodes.get(nodeId)?.connection;
+    return connection?.isOpen ? connection : undefined;
+  }
+
+  /** Milliseconds until a connection attempt to `nodeId` may start; Infinity while one runs. */
+  connectionDelay(nodeId: number, nowMs: number): number {
+    const state = this.#nodes.get(nodeId);
+    if (!state) return 0;
+    if (state.connecting || state.connection?.isOpen) return Infinity;
+    return Math.max(0, state.retryAtMs - nowMs);
+  }
+
+  /** Some node with an open connection and room for a request, preferring the least busy. */
+  leastLoadedNode(maxInFlight: number): number | undefined {
+    let best: number | undefined;
+    let bestLoad = Infinity;
+    for (const [nodeId, state] of this.#nodes) {
+      const load = state.connection?.isOpen ? state.connection.inFlightCount : Infinity;
+      if (load < maxInFlight && load < bestLoad) {
+        best = nodeId;
+        bestLoad = load;
+      }
+    }
+    return best;
+  }
+
+  /** Whether a connection attempt is under way to any node. */
+  get connecting(): boolean {
+    for (const state of this.#nodes.values()) if (state.connecting) return true;
+    return false;
+  }
+
+  /** Closes every connection; requests in flight reject. */
+  close(): void {
+    this.#closed = true;
+    for (const state of this.#nodes.values()) state.connection?.close();
+    this.#nodes.clear();
+  }
+
+  #state(nodeId: number, endpoint: Endpoint): NodeState {
+    let state = this.#nodes.get(nodeId);
+    if (state && (state.endpoint.host !== endpoint.host || state.endpoint.port !== endpoint.port)) {
+      state.connection?.close();
+      state = undefined;
+    }
+    if (!state) {
+      state = { endpoint, connection: null, connecting: false, failures: 0, retryAtMs: 0 };
+      this.#nodes.set(nodeId, state);
+    }
+    return state;
+  }
+
+  async #connect(nodeId: number, state: NodeState): Promise<void> {
+    state.connecting = true;
+    const { host, port } = state.endpoint;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const attempt = Connection.open(this.#transport, state.endpoint, this.#options);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new ConnectionError(
+              `connecting to ${host}:${port} took longer than ${this.#options.connectionSetupTimeoutMs} ms`,
+            ),
+          ),
+        this.#options.connectionSetupTimeoutMs,
+      );
+    });
+    try {
+      const connection = await Promise.race([attempt, timeout]);
+      if (this.#closed || this.#nodes.get(nodeId) !== state) {
+        connection.close();
+        return;
+      }
+      state.connection = connection;
+      state.failures = 0;
+      connection.onClose = () => this.#onConnectionLost(state);
+    } catch {
+      attempt.then((late) => late.close(), () => {});
+      state.failures++;
+      state.retryAtMs = Date.now() + this.#backoff(state.failures);
+    } finally {
+      clearTimeout(timer);
+      state.connecting = false;
+      if (!this.#closed) this.#onChange();
+    }
+  }
+
+  #onConnectionLost(state: NodeState): void {
+    state.connection = null;
+    state.failures++;
+    state.retryAtMs = Date.now() + this.#backoff(state.failures);
+    if (!this.#closed) this.#onChange();
+  }
+
+  /** Exponential backoff with ±20% jitter, as the Java client does. */
+  #backoff(failures: number): number {
+    const base = Math.min(
+      this.#options.reconnectBackoffMs * 2 ** (failures - 1),
+      this.#options.reconnectBackoffMaxMs,
+    );
+    return base * (0.8 + Math.random() * 0.4);
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * The record accumulator: per partition, a queue of batches. `send()` appends to the partition's
+ * open batch, opening a new one from the buffer pool when it is full; the sender asks which
+ * leaders have batches worth sending (`ready`) and takes them, one batch per partition per
+ * request, up to `maxRequestSize` (`drain`).
+ *
+ * @module
+ */
+
+import { TimeoutError } from "../errors.ts";
+import { estimateRecordSize, RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
+import type { BufferPool } from "./buffer_pool.ts";
+import type { ClusterMetadata } from "./cluster_metadata.ts";
+import { ProducerBatch } from "./producer_batch.ts";
+import type { RecordMetadata, SerializedRecord } from "./record.ts";
+
+/** Settings of a {@link RecordAccumulator}. */
+export interface AccumulatorOptions {
+  batchSize: number;
+  lingerMs: number;
+  deliveryTimeoutMs: number;
+}
+
+/** What `ready` found. */
+export interface ReadyCheck {
+  /** Leaders with at least one batch to send now. */
+  readyNodes: Set<number>;
+  /** When the next not-yet-ready batch becomes ready (Infinity: none waiting). */
+  nextReadyCheckDelayMs: number;
+  /** Topics with batches whose partition has no known leader. */
+  unknownLeaderTopics: Set<string>;
+}
+
+/** The outcome of an append. */
+export interface AppendResult {
+  /** Settles when the broker acknowledges the record or it fails. */
+  delivery: Promise<RecordMetadata>;
+  /** The sender has something to do now: a batch filled up or a new one began. */
+  wakeSender: boolean;
+}
+
+/** Per-partition batch queues. */
+export class RecordAccumulator {
+  readonly #options: AccumulatorOptions;
+  readonly #pool: BufferPool;
+  readonly #queues = new Map<string, Map<number, ProducerBatch[]>>();
+  /** Every batch not yet done, in flight or queued. */
+  readonly #incomplete = new Set<ProducerBatch>();
+  /** Partitions with a batch in flight, when order must hold with one request in flight. */
+  readonly #muted = new Set<string>();
+  #flushesInProgress = 0;
+  #closing = false;
+  /** Round-robin start per node, so drains are fair across partitions. */
+  readonly #drainIndex = new Map<number, number>();
+
+  constructor(options: AccumulatorOptions, pool: BufferPool) {
+    this.#options = options;
+    this.#pool = pool;
+  }
+
+  /** Bytes a batch needs to hold `record`: `batchSize`, or more for a large record. */
+  batchBufferSize(record: SerializedRecord): number {
+    const size = RECORD_BATCH_OVERHEAD +
+      estimateRecordSize(record.key, record.value, record.headers);
+    return Math.max(this.#options.batchSize, size);
+  }
+
+  /**
+   * Appends to the partition's open batch, or to a new batch when a buffer is available now.
+   * Returns null when a new batch is needed and the pool has no memory: the caller waits for
+   * memory (`BufferPool.waitForMemory`) and calls again.
+   */
+  tryAppend(record: SerializedRecord, partition: number, nowMs: number): AppendResult | null {
+    const queue = this.#queue(record.topic, partition);
+    const last = queue.length > 0 ? queue[queue.length - 1] : undefined;
+    if (last && !last.isFull) {
+      const delivery = this.#appendTo(last, record);
+      if (delivery) return { delivery, wakeSender: last.isFull || queue.length > 1 };
+    }
+    const buffer = this.#pool.tryAllocate(this.batchBufferSize(record));
+    if (!buffer) return null;
+    const batch = new ProducerBatch(record.topic, partition, buffer, nowMs);
+    const delivery = this.#appendTo(batch, record)!; // the buffer was sized for this record
+    queue.push(batch);
+    this.#incomplete.add(batch);
+    return { delivery, wakeSender: true };
+  }
+
+  #appendTo(batch: ProducerBatch, record: SerializedRecord): Promise<RecordMetadata> | null {
+    let appended = false;
+    const delivery = new Promise<RecordMetadata>((resolve, reject) => {
+      appended = batch.tryAppend(
+        record.timestamp,
+        record.key,
+        record.value,
+        record.headers,
+        resolve,
+        reject,
+      );
+    });
+    return appended ? delivery : null;
+  }
+
+  /** Which leaders have sendable batches, and when to look again for the others. */
+  ready(metadata: ClusterMetadata, nowMs: number): ReadyCheck {
+    const readyNodes = new Set<number>();
+    const unknownLeaderTopics = new Set<string>();
+    let nextReadyCheckDelayMs = Infinity;
+    const sendAll = this.#closing || this.#flushesInProgress > 0 || this.#pool.exhausted;
+    for (const [topic, partitions] of this.#queues) {
+      for (const [partition, queue] of partitions) {
+        if (queue.length === 0) continue;
+        const leader = metadata.leaderFor(topic, partition);
+        if (leader < 0) {
+          unknownLeaderTopics.add(topic);
+          continue;
+        }
+        if (readyNodes.has(leader) || this.#muted.has(partitionKey(topic, partition))) continue;
+        const batch = queue[0];
+        const backingOff = batch.attempts > 0 && nowMs < batch.retryNotBeforeMs;
+        if (backingOff) {
+          nextReadyCheckDelayMs = Math.min(nextReadyCheckDelayMs, batch.retryNotBeforeMs - nowMs);
+          continue;
+        }
+        const full = queue.length > 1 || batch.isFull;
+        const waitedMs = nowMs - (batch.attempts > 0 ? batch.lastAttemptMs : batch.createdMs);
+        const lingerLeft = batch.attempts > 0 ? 0 : this.#options.lingerMs - waitedMs;
+        if (full || lingerLeft <= 0 || sendAll) readyNodes.add(leader);
+        else nextReadyCheckDelayMs = Math.min(nextReadyCheckDelayMs, lingerLeft);
+      }
+    }
+    return { readyNodes, nextReadyCheckDelayMs, unknownLeaderTopics };
+  }
+
+  /**
+   * Takes, for each ready node, at most one batch per partition it leads, up to `maxSize`
+   * bytes per node (a single larger batch still goes alone).
+   */
+  drain(
+    metadata: ClusterMetadata,
+    nodes: Iterable<number>,
+    maxSize: number,
+    nowMs: number,
+  ): Map<number, ProducerBatch[]> {
+    const drained = new Map<number, ProducerBatch[]>();
+    for (const node of nodes) {
+      const partitions = metadata.partitionsLedBy(node);
+      if (partitions.length === 0) continue;
+      const start = (this.#drainIndex.get(node) ?? 0) % partitions.length;
+      const batches: ProducerBatch[] = [];
+      let size = 0;
+      for (let i = 0; i < partitions.length; i++) {
+        const index = (start + i) % partitions.length;
+        const { topic, partition } = partitions[index];
+        if (this.#muted.has(partitionKey(topic, partition))) continue;
+        const queue = this.#queues.get(topic)?.get(partition);
+        const batch = queue?.[0];
+        if (!batch || (batch.attempts > 0 && nowMs < batch.retryNotBeforeMs)) continue;
+        if (batches.length > 0 && size + batch.sizeInBytes > maxSize) {
+          this.#drainIndex.set(node, index);
+          break;
+        }
+        queue!.shift();
+        batches.push(batch);
+        size += batch.sizeInBytes;
+      }
+      if (batches.length > 0) drained.set(node, batches);
+    }
+    return drained;
+  }
+
+  /** Puts a batch back at the head of its queue, for a retry. */
+  reenqueue(batch: ProducerBatch): void {
+    this.#queue(batch.topic, batch.partition).unshift(batch);
+  }
+
+  /** Stops `drain` from taking the partition's next batch (one request in flight). */
+  mute(batch: ProducerBatch): void {
+    this.#muted.add(partitionKey(batch.topic, batch.partition));
+  }
+
+  unmute(batch: ProducerBatch): void {
+    this.#muted.delete(partitionKey(batch.topic, batch.partition));
+  }
+
+  /** Removes and fails queued batches older than `deliveryTimeoutMs`. */
+  expireBatches(nowMs: number): void {
+    for (const partitions of this.#queues.values()) {
+      for (const queue of partitions.values()) {
+        while (queue.length > 0 && nowMs - queue[0].createdMs >= this.#options.deliveryTimeoutMs) {
+          const batch = queue.shift()!;
+          this.complete(batch, this.#expiryError(batch, nowMs));
+        }
+      }
+    }
+  }
+
+  /** Milliseconds until the oldest queued batch expires. */
+  timeToNextExpiry(nowMs: number): number {
+    let earliest = Infinity;
+    for (const partitions of this.#queues.values()) {
+      for (const queue of partitions.values()) {
+        if (queue.length > 0) earliest = Math.min(earliest, queue[0].createdMs);
+      }
+    }
+    return Math.max(0, earliest + this.#options.deliveryTimeoutMs - nowMs);
+  }
+
+  /** Whether `batch` ran out of delivery time. */
+  isExpired(batch: ProducerBatch, nowMs: number): boolean {
+    return this.timeToExpiry(batch, nowMs) === 0;
+  }
+
+  /** Milliseconds until `batch` runs out of delivery time. */
+  timeToExpiry(batch: ProducerBatch, nowMs: number): number {
+    return Math.max(0, batch.createdMs + this.#options.deliveryTimeoutMs - nowMs);
+  }
+
+  #expiryError(batch: ProducerBatch, nowMs: number): TimeoutError {
+    return new TimeoutError(
+      `${batch.recordCount} record(s) for ${batch.topic}-${batch.partition} expired: ` +
+        `${nowMs - batch.createdMs} ms since the batch was created (deliveryTimeoutMs ` +
+        `${this.#options.deliveryTimeoutMs})`,
+      { retriable: false },
+    );
+  }
+
+  /**
+   * Finishes a batch: resolves its records (when `error` is absent, with `baseOffset`) or rejects
+   * them, and returns its buffer to the pool.
+   */
+  complete(batch: ProducerBatch, error?: Error, baseOffset = -1n, logAppendTimeMs = -1n): void {
+    if (!this.#incomplete.delete(batch)) return;
+    if (error) batch.fail(error);
+    else batch.complete(baseOffset, logAppendTimeMs);
+    this.#pool.deallocate(batch.buffer);
+  }
+
+  /** Fails `batch` for good if it expired, for the sender's in-flight checks. */
+  expireIfDue(batch: ProducerBatch, nowMs: number): boolean {
+    if (!this.isExpired(batch, nowMs)) return false;
+    this.complete(batch, this.#expiryError(batch, nowMs));
+    return true;
+  }
+
+  /** Whether any batch is waiting to be drained. */
+  hasUndrained(): boolean {
+    for (const partitions of this.#queues.values()) {
+      for (const queue of partitions.values()) if (queue.length > 0) return true;
+    }
+    return false;
+  }
+
+  /** Whether any batch is queued or in flight. */
+  get hasIncomplete(): boolean {
+    return this.#incomplete.size > 0;
+  }
+
+  /** Sends everything now, ignoring `lingerMs`, until the returned promise settles. */
+  async flush(): Promise<void> {
+    this.#flushesInProgress++;
+    try {
+      const pending = [...this.#incomplete].map((b) => b.settled);
+      await Promise.all(pending);
+    } finally {
+      this.#flushesInProgress--;
+    }
+  }
+
+  /** From now on every batch is sendable at once. */
+  beginClose(): void {
+    this.#closing = true;
+  }
+
+  /** Fails every batch not yet acknowledged. */
+  failAll(error: Error): void {
+    for (const partitions of this.#queues.values()) {
+      for (const queue of partitions.values()) queue.length = 0;
+    }
+    for (const batch of [...this.#incomplete]) this.complete(batch, error);
+  }
+
+  #queue(topic: string, partition: number): ProducerBatch[] {
+    let partitions = this.#queues.get(topic);
+    if (!partitions) this.#queues.set(topic, partitions = new Map());
+    let queue = partitions.get(partition);
+    if (!queue) partitions.set(partition, queue = []);
+    return queue;
+  }
+}
+
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}

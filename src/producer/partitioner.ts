@@ -1,0 +1,208 @@
+/**
+ * Choosing a record's partition, the way Kafka's Java producer does.
+ *
+ * - **Keyed records**: {@link keyedPartition}, `toPositive(murmur2(key)) % numPartitions`, the
+ *   Java client's `BuiltInPartitioner.partitionForKey`. {@link murmur2} is bit-for-bit Kafka's
+ *   `org.apache.kafka.common.utils.Utils.murmur2` (checked against Kafka's own code by
+ *   `tests/producer/partitioner.test.ts`), so a key lands on the same partition whichever client
+ *   wrote it (librdkafka calls this partitioner `murmur2_random`).
+ * - **Records without a key**: {@link StickyPartitioner}, the uniform sticky partitioner of KIP-794
+ *   (the Java default since Kafka 3.3): all of a topic's unkeyed records go to one partition until
+ *   `batchSize` bytes have been appended to it, then a partition is drawn at random for the next
+ *   ones. Records batch well and, over time, spread evenly.
+ * - **A user's own choice**: a {@link CustomPartitioner} function.
+ *
+ * Nothing here allocates per record.
+ *
+ * @module
+ */
+
+const MURMUR2_SEED = 0x9747b28c;
+const MURMUR2_M = 0x5bd1e995;
+
+/**
+ * Kafka's murmur2 hash (`org.apache.kafka.common.utils.Utils.murmur2`): MurmurHash2, 32-bit, seed
+ * `0x9747b28c`, bytes read little-endian four at a time. Returns a signed 32-bit integer, as Java
+ * does.
+ */
+export function murmur2(data: Uint8Array): number {
+  const length = data.length;
+  let h = MURMUR2_SEED ^ length;
+  const end4 = length & ~3;
+  for (let i = 0; i < end4; i += 4) {
+    let k = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
+    k = Math.imul(k, MURMUR2_M);
+    k ^= k >>> 24;
+    k = Math.imul(k, MURMUR2_M);
+    h = Math.imul(h, MURMUR2_M) ^ k;
+  }
+  const rest = length & 3;
+  if (rest !== 0) {
+    if (rest === 3) h ^= data[end4 + 2] << 16;
+    if (rest >= 2) h ^= data[end4 + 1] << 8;
+    h ^= data[end4];
+    h = Math.imul(h, MURMUR2_M);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, MURMUR2_M);
+  h ^= h >>> 15;
+  return h;
+}
+
+/** Kafka's `Utils.toPositive`: clears the sign bit (not `Math.abs`, which overflows in Java). */
+export function toPositive(n: number): number {
+  return n & 0x7fffffff;
+}
+
+/**
+ * The partition of a record with a key, as Kafka's Java producer picks it
+ * (`BuiltInPartitioner.partitionForKey`): `toPositive(murmur2(keyBytes)) % numPartitions`.
+ * An empty key is a key (it hashes); only a null key goes to the {@link StickyPartitioner}.
+ */
+export function keyedPartition(keyBytes: Uint8Array, numPartitions: number): number {
+  return (murmur2(keyBytes) & 0x7fffffff) % numPartitions;
+}
+
+/**
+ * A user-supplied partitioner (the `partitioner` option of the producer). It is called for every
+ * record that names no partition, keyed or not, and must return an integer in
+ * `[0, numPartitions)`. The arrays are the producer's: read them, do not keep or change them.
+ */
+export type CustomPartitioner = (args: {
+  topic: string;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  numPartitions: number;
+}) => number;
+
+/** Options of a {@link StickyPartitioner}. */
+export interface StickyPartitionerOptions {
+  /**
+   * Bytes to append to the sticky partition before switching: the producer's `batchSize` (Kafka's
+   * `batch.size`, 16384 by default). An integer; 0 counts as 1, as in the Java producer (which
+   * then switches after every record).
+   */
+  batchSize: number;
+  /**
+   * A uniform random number in `[0, 1)`, like `Math.random` (the default). Injectable so tests
+   * can be deterministic.
+   */
+  random?: () => number;
+}
+
+/** Per-topic state: created once per topic, then mutated in place. */
+interface StickyTopic {
+  /** The current sticky partition, or -1 when the next call to `partition()` must draw one. */
+  partition: number;
+  /** Bytes appended to `partition` since it was drawn. */
+  producedBytes: number;
+}
+
+/**
+ * The uniform sticky partitioner of KIP-794, for records without a key (and without an explicit
+ * partition or a custom partitioner).
+ *
+ * Per topic, it keeps one current partition. The producer calls {@link partition} to know where an
+ * unkeyed record goes, appends the record there, and then calls {@link recordAppended} with the
+ * bytes the record added. Once `batchSize` bytes have been appended to the current partition, the
+ * next call to {@link partition} draws a new one uniformly at random: among `availablePartitions`
+ * if the caller gives a non-empty list (the partitions whose leader is known), else among all
+ * `numPartitions`. As in the Java client, the draw may give the same partition again, and the
+ * current partition is kept even if it becomes unavailable until it has had its bytes.
+ *
+ * Single-threaded, as JavaScript is: call `partition()` and `recordAppended()` for the same record
+ * without yielding in between, or a record appended after a switch is simply not counted.
+ * Adaptive partitioning by queue size (`partitioner.adaptive.partitioning.enable`) is not done.
+ *
+ * @example
+ * ```ts
+ * const sticky = new StickyPartitioner({ batchSize: 16384 });
+ * const p = sticky.partition("events", 6, available); // `available` cached per metadata update
+ * const bytes = accumulator.append("events", p, record); // the record's size in the batch
+ * sticky.recordAppended("events", p, bytes);
+ * ```
+ */
+export class StickyPartitioner {
+  /** Bytes appended to a sticky partition before it is switched (at least 1). */
+  readonly batchSize: number;
+  readonly #random: () => number;
+  readonly #topics = new Map<string, StickyTopic>();
+
+  constructor(options: StickyPartitionerOptions) {
+    const { batchSize, random = Math.random } = options;
+    if (!Number.isSafeInteger(batchSize) || batchSize < 0) {
+      throw new RangeError(`batchSize must be an integer >= 0, got ${batchSize}`);
+    }
+    this.batchSize = Math.max(1, batchSize);
+    this.#random = random;
+  }
+
+  /**
+   * The partition for the next record without a key on `topic`.
+   *
+   * @param numPartitions the topic's partition count (at least 1)
+   * @param availablePartitions the partitions whose leader is known, used when a new partition is
+   *   drawn; an empty list or none means "all of `0 .. numPartitions - 1`". Pass the same array
+   *   (kept per metadata update) on every call: it is only read, and only at a switch.
+   */
+  partition(
+    topic: string,
+    numPartitions: number,
+    availablePartitions?: readonly number[],
+  ): number {
+    if (!(numPartitions >= 1)) {
+      throw new RangeError(`numPartitions must be >= 1, got ${numPartitions}`);
+    }
+    let state = this.#topics.get(topic);
+    if (state === undefined) {
+      state = { partition: -1, producedBytes: 0 };
+      this.#topics.set(topic, state);
+    }
+    const current = state.partition;
+    // A partition count that shrank (stale metadata) also forces a new draw.
+    if (current >= 0 && current < numPartitions) return current;
+    let next: number;
+    if (availablePartitions !== undefined && availablePartitions.length > 0) {
+      next = availablePartitions[this.#randomIndex(availablePartitions.length)];
+    } else {
+      next = this.#randomIndex(numPartitions);
+    }
+    state.partition = next;
+    state.producedBytes = 0;
+    return next;
+  }
+
+  /**
+   * Counts `bytes` appended to `partition` of `topic` by a record whose partition came from
+   * {@link partition}; switches the sticky partition once `batchSize` bytes were appended. Calls
+   * for another partition than the current one (e.g. after a switch) are ignored.
+   *
+   * @param switchAllowed as in the Java client: the producer may pass `false` while the partition's
+   *   open batch is not yet full, to switch on a batch boundary; the switch then happens at
+   *   `batchSize` bytes when allowed, and at `2 * batchSize` bytes in any case.
+   */
+  recordAppended(topic: string, partition: number, bytes: number, switchAllowed = true): void {
+    const state = this.#topics.get(topic);
+    if (state === undefined || state.partition !== partition) return;
+    const produced = (state.producedBytes += bytes);
+    if (produced >= this.batchSize && (switchAllowed || produced >= 2 * this.batchSize)) {
+      state.partition = -1;
+      state.producedBytes = 0;
+    }
+  }
+
+  /** The current sticky partition of `topic`, or -1 if the next record will draw a new one. */
+  currentPartition(topic: string): number {
+    return this.#topics.get(topic)?.partition ?? -1;
+  }
+
+  /** Forgets a topic's state (e.g. when the producer stops writing to it). */
+  forgetTopic(topic: string): void {
+    this.#topics.delete(topic);
+  }
+
+  #randomIndex(n: number): number {
+    const i = Math.floor(this.#random() * n);
+    return i >= 0 && i < n ? i : i < 0 ? 0 : n - 1;
+  }
+}

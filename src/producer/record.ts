@@ -1,0 +1,115 @@
+/**
+ * What a caller hands to `send()` and what it gets back, and the conversion of a record's
+ * key, value and headers to the bytes a batch stores.
+ *
+ * @module
+ */
+
+import { InvalidRecordError } from "../errors.ts";
+import type { RecordHeader } from "../protocol/record_batch.ts";
+
+/** A key, value or header value: text (sent as UTF-8) or raw bytes. */
+export type RecordData = string | Uint8Array;
+
+/** Record headers, as an object or as name/value pairs (which allow repeated names). */
+export type RecordHeaders =
+  | Readonly<Record<string, RecordData>>
+  | readonly (readonly [string, RecordData])[];
+
+/** A record to send. */
+export interface ProducerRecord {
+  topic: string;
+  key?: RecordData | null;
+  value: RecordData | null;
+  headers?: RecordHeaders;
+  /** A partition of the caller's choosing; otherwise the partitioner picks one. */
+  partition?: number;
+  /** Milliseconds since the epoch (number, bigint or Date). Default: now. */
+  timestamp?: number | bigint | Date;
+}
+
+/** Where a record was written. */
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** The record's offset in its partition; -1n with acks 0. */
+  offset: bigint;
+  /** The record's timestamp, or the broker's append time for LogAppendTime topics. */
+  timestamp: bigint;
+}
+
+/** A record converted to what a batch stores. */
+export interface SerializedRecord {
+  topic: string;
+  partition: number | undefined;
+  timestamp: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: RecordHeader[];
+}
+
+const encoder = new TextEncoder();
+const NO_HEADERS: RecordHeader[] = [];
+const MAX_TOPIC_LENGTH = 249;
+const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
+
+function toBytes(data: RecordData | null | undefined, what: string): Uint8Array | null {
+  if (data === null || data === undefined) return null;
+  if (typeof data === "string") return encoder.encode(data);
+  if (data instanceof Uint8Array) return data;
+  throw new InvalidRecordError(`${what} must be a string, a Uint8Array or null`);
+}
+
+function toHeaders(headers: RecordHeaders | undefined): RecordHeader[] {
+  if (headers === undefined) return NO_HEADERS;
+  const pairs = Array.isArray(headers)
+    ? headers as readonly (readonly [string, RecordData])[]
+    : Object.entries(headers as Readonly<Record<string, RecordData>>);
+  return pairs.map(([name, value]): RecordHeader => {
+    if (typeof name !== "string") throw new InvalidRecordError("header names must be strings");
+    return [encoder.encode(name), toBytes(value, `header "${name}"`)];
+  });
+}
+
+function toTimestamp(timestamp: ProducerRecord["timestamp"]): number {
+  if (timestamp === undefined) return Date.now();
+  const ms = timestamp instanceof Date ? timestamp.getTime() : Number(timestamp);
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new InvalidRecordError(
+      `timestamp must be a non-negative integer of ms, got ${timestamp}`,
+    );
+  }
+  return ms;
+}
+
+/** Checks a topic name the way the broker would (legal characters, at most 249 of them). */
+export function validateTopic(topic: unknown): asserts topic is string {
+  if (
+    typeof topic !== "string" || topic.length === 0 || topic.length > MAX_TOPIC_LENGTH ||
+    topic === "." || topic === ".." || !LEGAL_TOPIC.test(topic)
+  ) {
+    throw new InvalidRecordError(
+      `invalid topic ${JSON.stringify(topic)}: use 1 to 249 of [a-zA-Z0-9._-], not "." or ".."`,
+    );
+  }
+}
+
+/** Converts a caller's record, throwing {@link InvalidRecordError} for anything malformed. */
+export function serializeRecord(record: ProducerRecord): SerializedRecord {
+  if (typeof record !== "object" || record === null) {
+    throw new InvalidRecordError("a record must be an object with at least a topic and a value");
+  }
+  validateTopic(record.topic);
+  const partition = record.partition;
+  if (partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {
+    throw new InvalidRecordError(`partition must be a non-negative integer, got ${partition}`);
+  }
+  return {
+    topic: record.topic,
+    partition,
+    timestamp: toTimestamp(record.timestamp),
+    key: toBytes(record.key, "key"),
+    value: toBytes(record.value, "value"),
+    headers: toHeaders(record.headers),
+  };
+}

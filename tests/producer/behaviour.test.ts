@@ -1,0 +1,154 @@
+/**
+ * Producer behaviour on the real broker: linger and batch size, flush and close with records
+ * buffered, metadata for topics that appear later or never, and misuse. Runs on Deno, Bun and
+ * Node. Time bounds here are generous sanity checks of behaviour, not speed measurements.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  InvalidRecordError,
+  KafkaAdmin,
+  KafkaProducer,
+  ProducerClosedError,
+  RecordTooLargeError,
+  TimeoutError,
+} from "../../mod.ts";
+import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
+import { createTopic } from "../_lib/plain_client.ts";
+
+function producer(config: Partial<ConstructorParameters<typeof KafkaProducer>[0]> = {}) {
+  return new KafkaProducer({ bootstrapServers: bootstrapServers(), ...config });
+}
+
+test("a lone record waits about lingerMs; a full batch goes at once", async () => {
+  const topic = uniqueTopic("linger");
+  await createTopic(topic, 1);
+  const p = producer({ lingerMs: 400, batchSize: 2048 });
+  try {
+    await p.send({ topic, value: "warm-up" }); // metadata and connection
+    let started = Date.now();
+    await p.send({ topic, value: "alone" });
+    const lone = Date.now() - started;
+    assert.ok(lone >= 350, `a lone record was sent after ${lone} ms, before lingerMs`);
+
+    // 100-byte records fill a 2 KiB batch after ~19: the first ones go before the linger ends.
+    started = Date.now();
+    const first = p.send({ topic, value: "x".repeat(100) });
+    const rest = Array.from({ length: 30 }, () => p.send({ topic, value: "y".repeat(100) }));
+    await first;
+    const full = Date.now() - started;
+    assert.ok(full < 300, `a full batch waited ${full} ms, as if for lingerMs`);
+    await Promise.all(rest);
+  } finally {
+    await p.close();
+  }
+});
+
+test("flush sends buffered records at once and waits for them", async () => {
+  const topic = uniqueTopic("flush");
+  await createTopic(topic, 3);
+  const p = producer({ lingerMs: 60_000 });
+  try {
+    await p.partitionsFor(topic);
+    let settled = 0;
+    const sends = Array.from(
+      { length: 20 },
+      (_, i) => p.send({ topic, key: `k${i}`, value: `v${i}` }).then((m) => (settled++, m)),
+    );
+    const started = Date.now();
+    await p.flush();
+    assert.equal(settled, 20, "every record settled when flush resolved");
+    assert.ok(Date.now() - started < 10_000, "flush did not wait for lingerMs");
+    await Promise.all(sends);
+    assert.equal((await readTopic(topic)).length, 20);
+  } finally {
+    await p.close();
+  }
+});
+
+test("close sends what is buffered; later sends reject; close is idempotent", async () => {
+  const topic = uniqueTopic("close");
+  await createTopic(topic, 1);
+  const p = producer({ lingerMs: 60_000 });
+  const sends = Array.from({ length: 10 }, (_, i) => p.send({ topic, value: `v${i}` }));
+  const closing = p.close();
+  assert.equal(p.close(), closing, "a second close returns the same promise");
+  await closing;
+  const metas = await Promise.all(sends);
+  assert.deepEqual(metas.map((m) => m.offset), metas.map((_, i) => BigInt(i)));
+  await assert.rejects(p.send({ topic, value: "late" }), ProducerClosedError);
+  assert.equal((await readTopic(topic)).length, 10);
+});
+
+test("close with a timeout rejects what could not be sent", async () => {
+  const topic = uniqueTopic("never-created");
+  const p = producer({ maxBlockMs: 30_000 });
+  const pending = p.send({ topic, value: "waits for metadata forever" });
+  await p.close({ timeoutMs: 200 });
+  await assert.rejects(pending, ProducerClosedError);
+});
+
+test("a topic created after the producer started is found by waiting for metadata", async () => {
+  const topic = uniqueTopic("late-topic");
+  const p = producer({ maxBlockMs: 20_000 });
+  try {
+    const sending = p.send({ topic, value: "early" });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await createTopic(topic, 2);
+    const meta = await sending;
+    assert.equal(meta.topic, topic);
+    assert.equal((await p.partitionsFor(topic)).length, 2);
+  } finally {
+    await p.close();
+  }
+});
+
+test("an unknown topic rejects after maxBlockMs with a TimeoutError", async () => {
+  const p = producer({ maxBlockMs: 800 });
+  try {
+    const started = Date.now();
+    await assert.rejects(p.send({ topic: uniqueTopic("missing"), value: "v" }), TimeoutError);
+    const waited = Date.now() - started;
+    assert.ok(waited >= 700 && waited < 10_000, `rejected after ${waited} ms`);
+  } finally {
+    await p.close();
+  }
+});
+
+test("bad records reject with typed errors and do not disturb the others", async () => {
+  const topic = uniqueTopic("bad-input");
+  await createTopic(topic, 2);
+  const p = producer({ maxRequestSize: 10_000 });
+  try {
+    const good = p.send({ topic, value: "fine" });
+    await assert.rejects(p.send({ topic: "bad topic!", value: "v" }), InvalidRecordError);
+    await assert.rejects(p.send({ topic, value: "v", partition: 2 }), InvalidRecordError);
+    await assert.rejects(p.send({ topic, value: "x".repeat(20_000) }), RecordTooLargeError);
+    await assert.rejects(
+      p.send({ topic, value: 42 as unknown as string }),
+      InvalidRecordError,
+    );
+    assert.equal((await good).topic, topic);
+  } finally {
+    await p.close();
+  }
+});
+
+test("partitionsFor lists partitions with their leaders", async () => {
+  const topic = uniqueTopic("partitions-for");
+  await createTopic(topic, 4);
+  const p = producer();
+  try {
+    const partitions = await p.partitionsFor(topic);
+    assert.deepEqual(partitions.map((x) => x.partition), [0, 1, 2, 3]);
+    const admin = await KafkaAdmin.connect({ bootstrapServers: bootstrapServers() });
+    const metadata = await admin.metadata([topic]);
+    admin.close();
+    for (const partition of metadata.topics[0].partitions) {
+      assert.equal(partitions[partition.partitionIndex].leader, partition.leaderId);
+    }
+  } finally {
+    await p.close();
+  }
+});
