@@ -21,7 +21,8 @@ export type {
   RecordHeaders,
   RecordMetadata,
 } from "./src/producer/record.ts";
-export type { Acks, ProducerConfig, TransportName } from "./src/config.ts";
+export type { Acks, ProducerConfig } from "./src/config.ts";
+export type { TransportName } from "./src/transport/detect.ts";
 export type { CustomPartitioner } from "./src/producer/partitioner.ts";
 export { type AdminOptions, KafkaAdmin, type NewTopic } from "./src/admin.ts";
 export {

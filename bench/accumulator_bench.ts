@@ -39,6 +39,7 @@ function setup() {
   const accumulator = new RecordAccumulator(
     { batchSize: 16384, lingerMs: 5, deliveryTimeoutMs: 120_000 },
     pool,
+    () => {},
   );
   return { accumulator, sticky: new StickyPartitioner({ batchSize: 16384 }) };
 }
@@ -65,7 +66,7 @@ Deno.bench("send() into the accumulator, 100-byte value, no key (sticky)", {
   for (let i = 0; i < RECORDS; i++) {
     const record = serializeRecord({ topic: "bench", value });
     const partition = sticky.partition("bench", 6, available);
-    accumulator.tryAppend(record, partition, 0)!.delivery.catch(() => {});
+    accumulator.tryAppend(record, partition, 0)!.catch(() => {});
     sticky.recordAppended("bench", partition, 100);
   }
   b.end();
@@ -79,7 +80,7 @@ Deno.bench("send() into the accumulator, 100-byte value, string key (murmur2)", 
   b.start();
   for (let i = 0; i < RECORDS; i++) {
     const record = serializeRecord({ topic: "bench", key: `user-${i % 1000}`, value });
-    accumulator.tryAppend(record, keyedPartition(record.key!, 6), 0)!.delivery.catch(() => {});
+    accumulator.tryAppend(record, keyedPartition(record.key!, 6), 0)!.catch(() => {});
   }
   b.end();
   recycle(accumulator);

@@ -11,7 +11,7 @@ import { Connection } from "../src/network/connection.ts";
 import { parseEndpoint } from "../src/network/bootstrap.ts";
 import { Produce } from "../src/protocol/messages/produce.ts";
 import { RecordBatchWriter } from "../src/protocol/record_batch.ts";
-import { denoTransport } from "../src/transport/deno.ts";
+import { detectTransport } from "../src/transport/detect.ts";
 
 const bootstrap = (process.env.KAFKA_BOOTSTRAP ?? "127.0.0.1:9092").split(",");
 const topic = process.env.DEMO_TOPIC ?? "kafka-edge-demo";
@@ -27,7 +27,7 @@ for (const partition of metadata.topics[0].partitions) {
   const leader = brokers.get(partition.leaderId);
   if (!leader) throw new Error(`partition ${partition.partitionIndex} has no leader yet`);
   const connection = await Connection.open(
-    denoTransport,
+    detectTransport(),
     parseEndpoint(`${leader.host}:${leader.port}`),
     {
       clientId: "kafka-edge-demo",

@@ -1,12 +1,35 @@
 #!/usr/bin/env bash
-# Runs the test suite against a real Kafka broker: the one named by KAFKA_BOOTSTRAP if set,
+# Runs the test suite against a real Kafka broker on Deno, Bun and Node, and ends with one line
+# "N passed, N failed" summing the three. The broker is the one named by KAFKA_BOOTSTRAP if set,
 # otherwise a fresh single-node broker started here and stopped on exit. Runs the (idempotent,
 # fast when already done) set-up first, so it works on a fresh machine.
-# Extra arguments go to `deno test` (e.g. a file or --filter). Ends with "N passed, N failed".
+#
+# Every tests/**/*.test.ts is written with node:test and node:assert, so each runtime runs the
+# same files: Deno and Bun from TypeScript, Node from the build in .tmp/node (tsconfig.node.json).
+# tests/cluster/ (three brokers of its own, ~40 s) tests the harness, not a runtime: Deno only.
+#
+# Usage: scripts/test.sh [--runtime deno|bun|node]... [test files or folders under tests/]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
 export PATH="$PWD/node_modules/.bin:$PATH" NO_COLOR=1
+
+runtimes=()
+paths=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+  --runtime)
+    runtimes+=("$2")
+    shift 2
+    ;;
+  *)
+    paths+=("$1")
+    shift
+    ;;
+  esac
+done
+[[ ${#runtimes[@]} -gt 0 ]] || runtimes=(deno bun node)
+[[ ${#paths[@]} -gt 0 ]] || paths=(tests)
 
 if [[ -z "${KAFKA_BOOTSTRAP:-}" ]]; then
   broker_dir=$(mktemp -d -t kafka-edge-test.XXXXXX)
@@ -16,17 +39,59 @@ if [[ -z "${KAFKA_BOOTSTRAP:-}" ]]; then
 fi
 echo "testing against Kafka at $KAFKA_BOOTSTRAP" >&2
 
-log=$(mktemp)
+all_files=$(find "${paths[@]}" -name '*.test.ts' | sort)
+portable_files=$(grep -v '^tests/cluster/' <<<"$all_files" || true)
+
+total_passed=0
+total_failed=0
 status=0
-deno test -A "$@" 2>&1 | tee "$log" || status=$?
-summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -1 || true)
+log=$(mktemp)
+
+# Adds a runner's counts to the totals; a runner that printed no counts counts as one failure.
+tally() {
+  local runtime=$1 passed=$2 failed=$3
+  if [[ -z "$passed" ]]; then
+    echo "$runtime: the test runner printed no summary" >&2
+    passed=0 failed=1
+  fi
+  echo "$runtime: ${passed} passed, ${failed:-0} failed" >&2
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + ${failed:-0}))
+}
+
+for runtime in "${runtimes[@]}"; do
+  case $runtime in
+  deno)
+    # shellcheck disable=SC2086
+    deno test -A $all_files 2>&1 | tee "$log" || status=1
+    summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -1 || true)
+    tally deno "$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")" \
+      "$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")"
+    ;;
+  bun)
+    [[ -n "$portable_files" ]] || continue
+    # shellcheck disable=SC2086
+    bun test --timeout 120000 $(sed 's#^#./#' <<<"$portable_files") 2>&1 | tee "$log" || status=1
+    tally bun "$(sed -nE 's/^ *([0-9]+) pass$/\1/p' "$log" | tail -1)" \
+      "$(sed -nE 's/^ *([0-9]+) fail$/\1/p' "$log" | tail -1)"
+    ;;
+  node)
+    [[ -n "$portable_files" ]] || continue
+    rm -rf .tmp/node
+    tsc -p tsconfig.node.json
+    # shellcheck disable=SC2086
+    node --test --test-concurrency=1 --test-timeout=120000 \
+      $(sed -E 's#^(.*)\.ts$#.tmp/node/\1.js#' <<<"$portable_files") 2>&1 | tee "$log" || status=1
+    tally node "$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log" | tail -1)" \
+      "$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$log" | tail -1)"
+    ;;
+  *)
+    echo "unknown runtime $runtime (deno, bun or node)" >&2
+    exit 2
+    ;;
+  esac
+done
 rm -f "$log"
-passed=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")
-failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")
-if [[ -z "$passed" ]]; then
-  echo "deno test printed no summary" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-echo "${passed} passed, ${failed:-0} failed"
-exit "$status"
+
+echo "${total_passed} passed, ${total_failed} failed"
+[[ $status -eq 0 && $total_failed -eq 0 ]]

@@ -9,13 +9,11 @@ import { z } from "zod";
 import { ConfigError } from "./errors.ts";
 import { parseEndpoint } from "./network/bootstrap.ts";
 import type { CustomPartitioner } from "./producer/partitioner.ts";
+import type { TransportName } from "./transport/detect.ts";
 import type { Transport } from "./transport/transport.ts";
 
 /** Which replicas must have a record before the broker acknowledges it. */
 export type Acks = 0 | 1 | -1 | "all";
-
-/** The runtimes with a built-in transport. */
-export type TransportName = "deno" | "bun" | "node";
 
 /** Settings of a {@link KafkaProducer}. Only `bootstrapServers` is required. */
 export interface ProducerConfig {

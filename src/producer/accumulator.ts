@@ -31,14 +31,6 @@ export interface ReadyCheck {
   unknownLeaderTopics: Set<string>;
 }
 
-/** The outcome of an append. */
-export interface AppendResult {
-  /** Settles when the broker acknowledges the record or it fails. */
-  delivery: Promise<RecordMetadata>;
-  /** The sender has something to do now: a batch filled up or a new one began. */
-  wakeSender: boolean;
-}
-
 /** Per-partition batch queues. */
 export class RecordAccumulator {
   readonly #options: AccumulatorOptions;
@@ -53,9 +45,13 @@ export class RecordAccumulator {
   /** Round-robin start per node, so drains are fair across partitions. */
   readonly #drainIndex = new Map<number, number>();
 
-  constructor(options: AccumulatorOptions, pool: BufferPool) {
+  readonly #onBatchReady: () => void;
+
+  /** `onBatchReady` is called when a batch fills up or a new one begins: the sender's cue. */
+  constructor(options: AccumulatorOptions, pool: BufferPool, onBatchReady: () => void) {
     this.#options = options;
     this.#pool = pool;
+    this.#onBatchReady = onBatchReady;
   }
 
   /** Bytes a batch needs to hold `record`: `batchSize`, or more for a large record. */
@@ -66,39 +62,33 @@ export class RecordAccumulator {
   }
 
   /**
-   * Appends to the partition's open batch, or to a new batch when a buffer is available now.
-   * Returns null when a new batch is needed and the pool has no memory: the caller waits for
-   * memory (`BufferPool.waitForMemory`) and calls again.
+   * Appends to the partition's open batch, or to a new batch when a buffer is available now, and
+   * returns the record's delivery promise. Returns null when a new batch is needed and the pool
+   * has no memory: the caller waits for memory (`BufferPool.waitForMemory`) and calls again.
    */
-  tryAppend(record: SerializedRecord, partition: number, nowMs: number): AppendResult | null {
+  tryAppend(
+    record: SerializedRecord,
+    partition: number,
+    nowMs: number,
+  ): Promise<RecordMetadata> | null {
     const queue = this.#queue(record.topic, partition);
     const last = queue.length > 0 ? queue[queue.length - 1] : undefined;
     if (last && !last.isFull) {
-      const delivery = this.#appendTo(last, record);
-      if (delivery) return { delivery, wakeSender: last.isFull || queue.length > 1 };
+      const delivery = last.tryAppend(record.timestamp, record.key, record.value, record.headers);
+      if (delivery) {
+        if (last.isFull || queue.length > 1) this.#onBatchReady();
+        return delivery;
+      }
     }
     const buffer = this.#pool.tryAllocate(this.batchBufferSize(record));
     if (!buffer) return null;
     const batch = new ProducerBatch(record.topic, partition, buffer, nowMs);
-    const delivery = this.#appendTo(batch, record)!; // the buffer was sized for this record
+    // The buffer was sized for this record, so it fits.
+    const delivery = batch.tryAppend(record.timestamp, record.key, record.value, record.headers)!;
     queue.push(batch);
     this.#incomplete.add(batch);
-    return { delivery, wakeSender: true };
-  }
-
-  #appendTo(batch: ProducerBatch, record: SerializedRecord): Promise<RecordMetadata> | null {
-    let appended = false;
-    const delivery = new Promise<RecordMetadata>((resolve, reject) => {
-      appended = batch.tryAppend(
-        record.timestamp,
-        record.key,
-        record.value,
-        record.headers,
-        resolve,
-        reject,
-      );
-    });
-    return appended ? delivery : null;
+    this.#onBatchReady();
+    return delivery;
   }
 
   /** Which leaders have sendable batches, and when to look again for the others. */
@@ -174,6 +164,15 @@ export class RecordAccumulator {
     this.#queue(batch.topic, batch.partition).unshift(batch);
   }
 
+  /** Replaces a batch the broker found too large by one batch per record, at its queue's head. */
+  splitAndReenqueue(batch: ProducerBatch): void {
+    if (!this.#incomplete.delete(batch)) return;
+    const parts = batch.split();
+    if (batch.pooled) this.#pool.deallocate(batch.buffer);
+    for (const part of parts) this.#incomplete.add(part);
+    this.#queue(batch.topic, batch.partition).unshift(...parts);
+  }
+
   /** Stops `drain` from taking the partition's next batch (one request in flight). */
   mute(batch: ProducerBatch): void {
     this.#muted.add(partitionKey(batch.topic, batch.partition));
@@ -233,7 +232,7 @@ export class RecordAccumulator {
     if (!this.#incomplete.delete(batch)) return;
     if (error) batch.fail(error);
     else batch.complete(baseOffset, logAppendTimeMs);
-    this.#pool.deallocate(batch.buffer);
+    if (batch.pooled) this.#pool.deallocate(batch.buffer);
   }
 
   /** Fails `batch` for good if it expired, for the sender's in-flight checks. */

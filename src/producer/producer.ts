@@ -25,7 +25,7 @@ import {
 import { parseEndpoint } from "../network/bootstrap.ts";
 import { NetworkClient } from "../network/network_client.ts";
 import { estimateRecordSize, RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
-import { detectTransport } from "../transport/detect.ts";
+import { resolveTransport } from "../transport/detect.ts";
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.ts";
 import { RecordAccumulator } from "./accumulator.ts";
 import { BufferPool } from "./buffer_pool.ts";
@@ -71,11 +71,9 @@ export class KafkaProducer {
   constructor(config: ProducerConfig) {
     const resolved = resolveProducerConfig(config);
     this.#config = resolved;
-    const transport = typeof resolved.transport === "object"
-      ? resolved.transport
-      : detectTransport();
+    const transport = resolveTransport(resolved.transport);
     this.#pool = new BufferPool(resolved.bufferMemory, resolved.batchSize);
-    this.#accumulator = new RecordAccumulator(resolved, this.#pool);
+    this.#accumulator = new RecordAccumulator(resolved, this.#pool, () => this.#sender.wakeup());
     this.#metadata = new ClusterMetadata(resolved.metadataMaxAgeMs);
     this.#sticky = new StickyPartitioner({ batchSize: resolved.batchSize });
     this.#network = new NetworkClient(transport, {
@@ -199,15 +197,14 @@ export class KafkaProducer {
     const count = this.#metadata.partitionCount(record.topic);
     if (count === undefined) return null;
     const partition = this.#partitionOf(record, count);
-    const appended = this.#accumulator.tryAppend(record, partition, nowMs);
-    if (!appended) return null;
+    const delivery = this.#accumulator.tryAppend(record, partition, nowMs);
+    if (!delivery) return null;
     if (
       record.partition === undefined && (record.key === null || this.#config.partitionerIgnoreKeys)
     ) {
       this.#sticky.recordAppended(record.topic, partition, record.value?.length ?? 0);
     }
-    if (appended.wakeSender) this.#sender.wakeup();
-    return appended.delivery;
+    return delivery;
   }
 
   #partitionOf(record: SerializedRecord, count: number): number {

@@ -8,6 +8,9 @@
 import { Deferred } from "../async.ts";
 import {
   type BatchHeader,
+  estimateRecordSize,
+  readBatchRecords,
+  RECORD_BATCH_OVERHEAD,
   RecordBatchWriter,
   type RecordHeader,
 } from "../protocol/record_batch.ts";
@@ -16,13 +19,25 @@ import type { RecordMetadata } from "./record.ts";
 type Resolve = (metadata: RecordMetadata) => void;
 type Reject = (error: Error) => void;
 
+// One shared promise executor instead of a closure per record: it parks the callbacks here and
+// tryAppend picks them up right after `new Promise` returns (the executor runs synchronously).
+// Saves a closure and its context per record (~60 ns of ~400 in bench/accumulator_bench.ts).
+let capturedResolve: Resolve;
+let capturedReject: Reject;
+function captureCallbacks(resolve: Resolve, reject: Reject): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 /** One partition's batch, from its first record until the broker acknowledges it. */
 export class ProducerBatch {
   readonly topic: string;
   readonly partition: number;
   readonly createdMs: number;
-  /** The pooled buffer the records live in; returned to the pool when the batch is done. */
+  /** The buffer the records live in; returned to the pool when the batch is done, if `pooled`. */
   readonly buffer: Uint8Array;
+  /** Whether `buffer` came from the buffer pool. */
+  readonly pooled: boolean;
   /** Produce attempts so far. */
   attempts = 0;
   /** When the last attempt was sent. */
@@ -38,11 +53,18 @@ export class ProducerBatch {
   readonly #rejects: Reject[] = [];
   readonly #timestamps: number[] = [];
 
-  constructor(topic: string, partition: number, buffer: Uint8Array, nowMs: number) {
+  constructor(
+    topic: string,
+    partition: number,
+    buffer: Uint8Array,
+    createdMs: number,
+    pooled = true,
+  ) {
     this.topic = topic;
     this.partition = partition;
     this.buffer = buffer;
-    this.createdMs = nowMs;
+    this.pooled = pooled;
+    this.createdMs = createdMs;
     this.#writer = new RecordBatchWriter(buffer);
   }
 
@@ -70,23 +92,25 @@ export class ProducerBatch {
     return this.#settled.promise;
   }
 
-  /** Appends a record and its promise's callbacks; false if it does not fit (nothing written). */
+  /**
+   * Appends a record; returns its delivery promise, or null (nothing written) when it does not
+   * fit, after which the batch counts as full.
+   */
   tryAppend(
     timestamp: number,
     key: Uint8Array | null,
     value: Uint8Array | null,
     headers: readonly RecordHeader[],
-    resolve: Resolve,
-    reject: Reject,
-  ): boolean {
+  ): Promise<RecordMetadata> | null {
     if (this.#bytes !== null || !this.#writer.tryAppend(timestamp, key, value, headers)) {
       this.#full = true;
-      return false;
+      return null;
     }
-    this.#resolves.push(resolve);
-    this.#rejects.push(reject);
+    const delivery = new Promise<RecordMetadata>(captureCallbacks);
+    this.#resolves.push(capturedResolve);
+    this.#rejects.push(capturedReject);
     this.#timestamps.push(timestamp);
-    return true;
+    return delivery;
   }
 
   /**
@@ -116,6 +140,35 @@ export class ProducerBatch {
       });
     }
     this.#settled.resolve();
+  }
+
+  /**
+   * Moves every record, with its promise, into a batch of its own (buffers outside the pool, as
+   * the Java client does) and leaves this batch done without settling anything. For a batch the
+   * broker refused as too large: the records that fit then go through, the culprit fails alone.
+   */
+  split(): ProducerBatch[] {
+    const records = readBatchRecords(this.#bytes ?? this.#writer.close({}));
+    const parts = records.map((r, i) => {
+      const size = RECORD_BATCH_OVERHEAD + estimateRecordSize(r.key, r.value, r.headers);
+      const part = new ProducerBatch(
+        this.topic,
+        this.partition,
+        new Uint8Array(size),
+        this.createdMs,
+        false,
+      );
+      part.#writer.tryAppend(r.timestamp, r.key, r.value, r.headers);
+      part.#resolves.push(this.#resolves[i]);
+      part.#rejects.push(this.#rejects[i]);
+      part.#timestamps.push(r.timestamp);
+      part.attempts = this.attempts;
+      part.lastAttemptMs = this.lastAttemptMs;
+      return part;
+    });
+    this.#done = true;
+    this.#settled.resolve();
+    return parts;
   }
 
   /** Rejects every record's promise with `error`. */

@@ -11,6 +11,7 @@
 import { WakeSignal } from "../async.ts";
 import { KafkaBrokerError, KafkaEdgeError, ProtocolError } from "../errors.ts";
 import type { NetworkClient } from "../network/network_client.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
 import { Metadata } from "../protocol/messages/metadata.ts";
 import {
   type PartitionProduceData,
@@ -261,6 +262,8 @@ export class Sender {
         );
       } else if (result.errorCode === 0) {
         this.#accumulator.complete(batch, undefined, result.baseOffset, result.logAppendTimeMs);
+      } else if (result.errorCode === ErrorCode.MESSAGE_TOO_LARGE && batch.recordCount > 1) {
+        this.#accumulator.splitAndReenqueue(batch);
       } else {
         const detail = result.errorMessage ??
           result.recordErrors.map((e) => `record ${e.batchIndex}: ${e.message}`).join("; ");

@@ -17,8 +17,9 @@
  * @module
  */
 
+import { ProtocolError } from "../errors.ts";
 import { crc32c } from "./crc32c.ts";
-import { varintSize, varlongSize } from "./primitives.ts";
+import { Reader, varintSize, varlongSize } from "./primitives.ts";
 
 /** Size of the batch header that precedes the records. */
 export const RECORD_BATCH_OVERHEAD = 61;
@@ -199,6 +200,42 @@ export function encodeRecordBatch(
   const writer = new RecordBatchWriter(new Uint8Array(size));
   for (const r of records) writer.tryAppend(r.timestamp, r.key, r.value, r.headers);
   return writer.close(header);
+}
+
+/**
+ * The records of an uncompressed batch (as {@link RecordBatchWriter} writes them), with keys,
+ * values and headers as views into `batch`. Used to split a batch the broker found too large.
+ */
+export function readBatchRecords(batch: Uint8Array): BatchRecord[] {
+  if (batch.length < RECORD_BATCH_OVERHEAD) throw new ProtocolError("record batch too short");
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  if ((view.getInt16(ATTRIBUTES_OFFSET) & BatchAttribute.COMPRESSION_MASK) !== 0) {
+    throw new ProtocolError("cannot read the records of a compressed batch");
+  }
+  const baseTimestamp = Number(view.getBigInt64(27));
+  const count = view.getInt32(57);
+  const r = new Reader(batch, RECORD_BATCH_OVERHEAD);
+  const bytesField = () => {
+    const length = r.varint();
+    return length < 0 ? null : r.raw(length);
+  };
+  const records: BatchRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    r.varint(); // record length
+    r.int8(); // attributes
+    const timestamp = baseTimestamp + r.varlong();
+    r.varint(); // offset delta
+    const key = bytesField();
+    const value = bytesField();
+    const headers: RecordHeader[] = [];
+    const headerCount = r.varint();
+    for (let h = 0; h < headerCount; h++) {
+      headers.push([bytesField() ?? new Uint8Array(0), bytesField()]);
+    }
+    records.push({ timestamp, key, value, headers });
+  }
+  r.expectEnd("record batch");
+  return records;
 }
 
 function writeVarint(buf: Uint8Array, pos: number, value: number): number {

@@ -11,15 +11,27 @@ import type { Endpoint, Transport, TransportConnection, TransportEvents } from "
 
 const READ_SIZE = 64 * 1024;
 
+/** The part of Deno's API this adapter uses, declared here so other runtimes' builds type-check. */
+interface DenoConn {
+  write(bytes: Uint8Array): Promise<number>;
+  read(buffer: Uint8Array): Promise<number | null>;
+  close(): void;
+  setNoDelay(noDelay: boolean): void;
+}
+
+interface DenoRuntime {
+  connect(options: { hostname: string; port: number }): Promise<DenoConn>;
+}
+
 class DenoConnection implements TransportConnection {
-  readonly #conn: Deno.Conn;
+  readonly #conn: DenoConn;
   readonly #events: TransportEvents;
   readonly #pending = new SendBuffer();
   #writing = false;
   #closed = false;
   #drainWaiters: (() => void)[] = [];
 
-  constructor(conn: Deno.Conn, events: TransportEvents) {
+  constructor(conn: DenoConn, events: TransportEvents) {
     this.#conn = conn;
     this.#events = events;
     this.#readLoop();
@@ -99,7 +111,8 @@ class DenoConnection implements TransportConnection {
 export const denoTransport: Transport = {
   name: "deno",
   async connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection> {
-    const conn = await Deno.connect({ hostname: endpoint.host, port: endpoint.port });
+    const deno = (globalThis as unknown as { Deno: DenoRuntime }).Deno;
+    const conn = await deno.connect({ hostname: endpoint.host, port: endpoint.port });
     conn.setNoDelay(true);
     return new DenoConnection(conn, events);
   },

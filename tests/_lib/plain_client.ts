@@ -9,11 +9,11 @@ import { connectAny, parseEndpoint } from "../../src/network/bootstrap.ts";
 import type { Connection } from "../../src/network/connection.ts";
 import type { MetadataResponse } from "../../src/protocol/messages/metadata.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
-import { denoTransport } from "../../src/transport/deno.ts";
+import { detectTransport } from "../../src/transport/detect.ts";
 import { bootstrapServers } from "./kafka.ts";
 
 export function openConnection(): Promise<Connection> {
-  return connectAny(denoTransport, bootstrapServers().map(parseEndpoint), {
+  return connectAny(detectTransport(), bootstrapServers().map(parseEndpoint), {
     clientId: "kafka-edge-tests",
     requestTimeoutMs: 15_000,
     maxResponseSize: 64 * 1024 * 1024,

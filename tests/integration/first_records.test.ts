@@ -5,9 +5,10 @@
  */
 
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { Connection } from "../../src/network/connection.ts";
 import { RecordBatchWriter, type RecordHeader } from "../../src/protocol/record_batch.ts";
-import { denoTransport } from "../../src/transport/deno.ts";
+import { detectTransport } from "../../src/transport/detect.ts";
 import { readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic, produceBatch } from "../_lib/plain_client.ts";
 
@@ -43,7 +44,7 @@ function recordsFor(partition: number): TestRecord[] {
   ];
 }
 
-Deno.test("records produced through the codec read back byte for byte with kcat", async () => {
+test("records produced through the codec read back byte for byte with kcat", async () => {
   const topic = uniqueTopic("first-records");
   const metadata = await createTopic(topic, 3);
   const brokers = new Map(metadata.brokers.map((b) => [b.nodeId, b]));
@@ -52,7 +53,7 @@ Deno.test("records produced through the codec read back byte for byte with kcat"
   const offsets = new Map<number, bigint>();
   for (const partition of metadata.topics[0].partitions) {
     const leader = brokers.get(partition.leaderId)!;
-    const connection = await Connection.open(denoTransport, leader, {
+    const connection = await Connection.open(detectTransport(), leader, {
       clientId: "first-records-test",
       requestTimeoutMs: 15_000,
       maxResponseSize: 1 << 20,

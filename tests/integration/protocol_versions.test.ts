@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import type { Api } from "../../src/protocol/api.ts";
 import { ApiVersions } from "../../src/protocol/messages/api_versions.ts";
 import { CreateTopics } from "../../src/protocol/messages/create_topics.ts";
@@ -22,7 +23,7 @@ function sharedVersions(connection: Connection, api: Api<unknown, unknown>): num
   return versions;
 }
 
-Deno.test("ApiVersions v0-v4 all list the same API ranges", async () => {
+test("ApiVersions v0-v4 all list the same API ranges", async () => {
   const connection = await openConnection();
   try {
     const request = { clientSoftwareName: "kafka-edge-tests", clientSoftwareVersion: "0" };
@@ -40,7 +41,7 @@ Deno.test("ApiVersions v0-v4 all list the same API ranges", async () => {
   }
 });
 
-Deno.test("CreateTopics, Metadata and Produce at every shared version", async () => {
+test("CreateTopics, Metadata and Produce at every shared version", async () => {
   const connection = await openConnection();
   try {
     const createVersions = sharedVersions(connection, CreateTopics);
@@ -98,7 +99,7 @@ Deno.test("CreateTopics, Metadata and Produce at every shared version", async ()
   }
 });
 
-Deno.test("Produce to a missing partition is answered with UNKNOWN_TOPIC_OR_PARTITION", async () => {
+test("Produce to a missing partition is answered with UNKNOWN_TOPIC_OR_PARTITION", async () => {
   const connection = await openConnection();
   try {
     const response = await connection.request(Produce, {

@@ -9,6 +9,7 @@ import { test } from "node:test";
 import {
   InvalidRecordError,
   KafkaAdmin,
+  KafkaBrokerError,
   KafkaProducer,
   ProducerClosedError,
   RecordTooLargeError,
@@ -148,6 +149,28 @@ test("partitionsFor lists partitions with their leaders", async () => {
     for (const partition of metadata.topics[0].partitions) {
       assert.equal(partitions[partition.partitionIndex].leader, partition.leaderId);
     }
+  } finally {
+    await p.close();
+  }
+});
+
+test("a broker's fatal error rejects at once with the Kafka code and name", async () => {
+  const topic = uniqueTopic("too-large");
+  await createTopic(topic, 1, { "max.message.bytes": "2000" });
+  const p = producer();
+  try {
+    // Both records share a batch: the broker refuses it whole, the producer splits it and
+    // only the oversized record fails.
+    const ok = p.send({ topic, value: "small" });
+    const error = await p.send({ topic, value: "x".repeat(5000) }).then(
+      () => assert.fail("a 5 kB record on a 2 kB topic was accepted"),
+      (e) => e,
+    );
+    assert.ok(error instanceof KafkaBrokerError, String(error));
+    assert.equal(error.code, 10);
+    assert.equal(error.kafkaName, "MESSAGE_TOO_LARGE");
+    assert.equal(error.retriable, false);
+    assert.equal((await ok).offset, 0n);
   } finally {
     await p.close();
   }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { ProtocolError } from "../../src/errors.ts";
 import { FrameDecoder } from "../../src/network/frame_decoder.ts";
 
@@ -15,7 +16,7 @@ const payloads = [[1, 2, 3, 4, 5], [9, 9, 9, 9], Array.from({ length: 300 }, (_,
 ]];
 const stream = Uint8Array.from(payloads.flatMap(frame));
 
-Deno.test("frames come out whole for every way of cutting the stream", () => {
+test("frames come out whole for every way of cutting the stream", () => {
   for (const step of [1, 2, 3, 4, 5, 7, 64, 1000]) {
     const decoder = new FrameDecoder(1 << 20);
     const out: number[][] = [];
@@ -26,7 +27,7 @@ Deno.test("frames come out whole for every way of cutting the stream", () => {
   }
 });
 
-Deno.test("a size prefix beyond the limit is a protocol error", () => {
+test("a size prefix beyond the limit is a protocol error", () => {
   const decoder = new FrameDecoder(100);
   assert.throws(() => decoder.push(Uint8Array.from(frame(new Array(101).fill(0)))), ProtocolError);
   assert.throws(

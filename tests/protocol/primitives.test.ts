@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { ProtocolError } from "../../src/errors.ts";
 import {
   Reader,
@@ -11,7 +12,7 @@ import {
 const hex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
-Deno.test("fixed-width integers are big-endian and round-trip", () => {
+test("fixed-width integers are big-endian and round-trip", () => {
   const w = new Writer(1).int8(-2).int16(-300).int32(0x01020304).int64(-5n).bool(true);
   assert.equal(hex(w.bytes()), "fe" + "fed4" + "01020304" + "fffffffffffffffb" + "01");
   const r = new Reader(w.bytes());
@@ -25,7 +26,7 @@ Deno.test("fixed-width integers are big-endian and round-trip", () => {
   r.expectEnd("test");
 });
 
-Deno.test("varints match the protocol guide's examples and their sizes", () => {
+test("varints match the protocol guide's examples and their sizes", () => {
   // Zigzag: 0→0, -1→1, 1→2, -2→3, 2147483647→4294967294, -2147483648→4294967295.
   const cases: [number, string][] = [
     [0, "00"],
@@ -55,7 +56,7 @@ Deno.test("varints match the protocol guide's examples and their sizes", () => {
   }
 });
 
-Deno.test("varlongs round-trip across the safe integer range", () => {
+test("varlongs round-trip across the safe integer range", () => {
   const values = [
     2 ** 31,
     -(2 ** 31) - 1,
@@ -71,7 +72,7 @@ Deno.test("varlongs round-trip across the safe integer range", () => {
   }
 });
 
-Deno.test("strings, bytes, arrays and UUIDs in classic and compact forms", () => {
+test("strings, bytes, arrays and UUIDs in classic and compact forms", () => {
   const uuid = Uint8Array.from({ length: 16 }, (_, i) => i);
   const w = new Writer()
     .string("héllo").string(null).compactString("ok").compactString(null)
@@ -98,7 +99,7 @@ Deno.test("strings, bytes, arrays and UUIDs in classic and compact forms", () =>
   r.expectEnd("test");
 });
 
-Deno.test("tagged fields: known tags are read from their own bytes, unknown ones skipped", () => {
+test("tagged fields: known tags are read from their own bytes, unknown ones skipped", () => {
   const w = new Writer().uvarint(2).uvarint(0).uvarint(4).int32(77).uvarint(9).uvarint(2).int16(5);
   const seen: [number, number][] = [];
   const r = new Reader(w.bytes());
@@ -109,7 +110,7 @@ Deno.test("tagged fields: known tags are read from their own bytes, unknown ones
   assert.deepEqual(seen, [[0, 77]]);
 });
 
-Deno.test("decoders refuse to read past the end or to trust bogus lengths", () => {
+test("decoders refuse to read past the end or to trust bogus lengths", () => {
   const bad: [string, Uint8Array, (r: Reader) => unknown][] = [
     ["short int32", Uint8Array.of(0, 0, 1), (r) => r.int32()],
     [

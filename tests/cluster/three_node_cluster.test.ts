@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +14,7 @@ import { KafkaAdmin } from "../../src/admin.ts";
 import { Connection } from "../../src/network/connection.ts";
 import { parseEndpoint } from "../../src/network/bootstrap.ts";
 import { encodeRecordBatch } from "../../src/protocol/record_batch.ts";
-import { denoTransport } from "../../src/transport/deno.ts";
+import { detectTransport } from "../../src/transport/detect.ts";
 import { produceBatch } from "../_lib/plain_client.ts";
 
 function brokerSh(args: string[]): Promise<string> {
@@ -60,7 +61,7 @@ async function produceOne(
   avoid = -1,
 ): Promise<bigint> {
   const { endpoint } = await leaderOf(bootstrap, topic, avoid);
-  const connection = await Connection.open(denoTransport, endpoint, {
+  const connection = await Connection.open(detectTransport(), endpoint, {
     clientId: "cluster-test",
     requestTimeoutMs: 15_000,
     maxResponseSize: 1 << 20,
@@ -77,7 +78,7 @@ async function produceOne(
   }
 }
 
-Deno.test("three-node cluster: writes survive killing and restarting the leader", async () => {
+test("three-node cluster: writes survive killing and restarting the leader", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kafka-edge-cluster-"));
   try {
     const bootstrap = (await brokerSh(["start", "--dir", dir, "--nodes", "3", "--port", "29092"]))

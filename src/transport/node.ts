@@ -1,0 +1,98 @@
+/**
+ * Node adapter: `node:net`. Node's `socket.write` never drops bytes but queues them in memory
+ * when the kernel is full and returns false; writing more then would grow that queue without
+ * bound. So bytes go to the socket only while it accepts them, the rest waits in the send
+ * buffer, and `'drain'` resumes.
+ *
+ * @module
+ */
+
+import { createConnection, type Socket } from "node:net";
+import { ConnectionError } from "../errors.ts";
+import { SendBuffer } from "./send_buffer.ts";
+import type { Endpoint, Transport, TransportConnection, TransportEvents } from "./transport.ts";
+
+class NodeConnection implements TransportConnection {
+  readonly #socket: Socket;
+  readonly #events: TransportEvents;
+  readonly #pending = new SendBuffer();
+  #blocked = false;
+  #closed = false;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(socket: Socket, events: TransportEvents) {
+    this.#socket = socket;
+    this.#events = events;
+    socket.on("data", (chunk: Uint8Array) => events.onData(chunk));
+    socket.on("drain", () => {
+      this.#blocked = false;
+      this.#flush();
+    });
+    socket.on(
+      "error",
+      (error) => this.#finish(new ConnectionError("socket error", { cause: error })),
+    );
+    socket.on("close", () => this.#finish());
+  }
+
+  get pendingBytes(): number {
+    return this.#pending.size;
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.#closed) return;
+    this.#pending.push(bytes);
+    if (!this.#blocked) this.#flush();
+  }
+
+  drained(): Promise<void> {
+    if (this.#pending.size === 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  close(): void {
+    this.#finish();
+  }
+
+  #flush(): void {
+    while (this.#pending.size > 0 && !this.#closed && !this.#blocked) {
+      const chunk = this.#pending.peek();
+      this.#pending.consume(chunk.length);
+      // false: Node queued the chunk in memory; hand it nothing more until 'drain'.
+      this.#blocked = !this.#socket.write(chunk);
+    }
+    if (this.#pending.size === 0) this.#wakeDrainWaiters();
+  }
+
+  #wakeDrainWaiters(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #finish(error?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pending.clear();
+    this.#socket.destroy();
+    this.#wakeDrainWaiters();
+    this.#events.onClose(error);
+  }
+}
+
+/** Connections through `node:net` (Node, and any runtime that provides it). */
+export const nodeTransport: Transport = {
+  name: "node",
+  connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ host: endpoint.host, port: endpoint.port, noDelay: true });
+      const onError = (error: Error) =>
+        reject(new ConnectionError("cannot connect", { cause: error }));
+      socket.once("error", onError);
+      socket.once("connect", () => {
+        socket.off("error", onError);
+        resolve(new NodeConnection(socket, events));
+      });
+    });
+  },
+};
