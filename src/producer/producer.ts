@@ -259,7 +259,8 @@ export class KafkaProducer {
             break;
           }
           const size = this.#accumulator.batchBufferSize(head.record);
-          const memory = this.#pool.waitForMemory(size, head.deadline);
+          const memory = Date.now() < head.deadline &&
+            this.#pool.waitForMemory(size, head.deadline);
           this.#sender.wakeup(); // a waiter makes every batch sendable at once
           if (!await memory) {
             throw new BufferExhaustedError(

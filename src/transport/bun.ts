@@ -112,11 +112,18 @@ export const bunTransport: Transport = {
   async connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection> {
     const bun = (globalThis as unknown as { Bun: BunRuntime }).Bun;
     const connection = new BunConnection(events);
-    const socket = await bun.connect({
-      hostname: endpoint.host,
-      port: endpoint.port,
-      socket: connection.handlers,
-    });
+    let socket: BunSocket;
+    try {
+      socket = await bun.connect({
+        hostname: endpoint.host,
+        port: endpoint.port,
+        socket: connection.handlers,
+      });
+    } catch (error) {
+      throw new ConnectionError(`cannot connect to ${endpoint.host}:${endpoint.port}`, {
+        cause: error,
+      });
+    }
     connection.attach(socket);
     return connection;
   },

@@ -112,7 +112,14 @@ export const denoTransport: Transport = {
   name: "deno",
   async connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection> {
     const deno = (globalThis as unknown as { Deno: DenoRuntime }).Deno;
-    const conn = await deno.connect({ hostname: endpoint.host, port: endpoint.port });
+    let conn: DenoConn;
+    try {
+      conn = await deno.connect({ hostname: endpoint.host, port: endpoint.port });
+    } catch (error) {
+      throw new ConnectionError(`cannot connect to ${endpoint.host}:${endpoint.port}`, {
+        cause: error,
+      });
+    }
     conn.setNoDelay(true);
     return new DenoConnection(conn, events);
   },
