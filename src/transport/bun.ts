@@ -7,7 +7,7 @@
  */
 
 import { ConnectionError } from "../errors.ts";
-import { SendBuffer } from "./send_buffer.ts";
+import { BufferedConnection } from "./buffered_connection.ts";
 import type { Endpoint, Transport, TransportConnection, TransportEvents } from "./transport.ts";
 
 /** The part of Bun's socket API this adapter uses (Bun's own types are not a dependency). */
@@ -30,79 +30,42 @@ interface BunRuntime {
   ): Promise<BunSocket>;
 }
 
-class BunConnection implements TransportConnection {
-  readonly #events: TransportEvents;
-  readonly #pending = new SendBuffer();
+class BunConnection extends BufferedConnection {
   #socket: BunSocket | null = null;
-  #closed = false;
-  #drainWaiters: (() => void)[] = [];
-
-  constructor(events: TransportEvents) {
-    this.#events = events;
-  }
 
   readonly handlers: BunSocketHandlers = {
     // Bun may reuse the chunk's memory after the callback returns: keep a copy.
-    data: (_socket, data) => this.#events.onData(data.slice()),
-    drain: () => this.#flush(),
+    data: (_socket, data) => this.events.onData(data.slice()),
+    drain: () => this.flush(),
     close: (_socket, error) =>
-      this.#finish(error && new ConnectionError("socket closed", { cause: error })),
-    error: (_socket, error) => this.#finish(new ConnectionError("socket error", { cause: error })),
+      this.finish(error && new ConnectionError("socket closed", { cause: error })),
+    error: (_socket, error) => this.finish(new ConnectionError("socket error", { cause: error })),
   };
 
   attach(socket: BunSocket): void {
     this.#socket = socket;
     socket.setNoDelay(true);
+    this.flush();
   }
 
-  get pendingBytes(): number {
-    return this.#pending.size;
-  }
-
-  write(bytes: Uint8Array): void {
-    if (this.#closed) return;
-    const idle = this.#pending.size === 0;
-    this.#pending.push(bytes);
-    if (idle) this.#flush();
-  }
-
-  drained(): Promise<void> {
-    if (this.#pending.size === 0 || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
-  }
-
-  close(): void {
-    this.#finish();
-  }
-
-  /** Writes until the kernel takes less than offered; `drain` calls again. */
-  #flush(): void {
-    while (this.#pending.size > 0 && !this.#closed) {
-      const chunk = this.#pending.peek();
-      const written = this.#socket!.write(chunk);
+  /** Writes until the kernel takes less than offered; Bun's `drain` calls again. */
+  protected flush(): void {
+    if (!this.#socket) return; // not connected yet: attach() flushes
+    while (this.pending.size > 0 && !this.closed) {
+      const chunk = this.pending.peek();
+      const written = this.#socket.write(chunk);
       if (written < 0) {
-        this.#finish(new ConnectionError("socket closed while writing"));
+        this.finish(new ConnectionError("socket closed while writing"));
         return;
       }
-      this.#pending.consume(written);
+      this.pending.consume(written);
       if (written < chunk.length) return;
     }
-    this.#wakeDrainWaiters();
+    this.wakeDrainWaiters();
   }
 
-  #wakeDrainWaiters(): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  #finish(error?: Error): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#pending.clear();
+  protected closeSocket(): void {
     this.#socket?.end();
-    this.#wakeDrainWaiters();
-    this.#events.onClose(error);
   }
 }
 

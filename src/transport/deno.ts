@@ -6,7 +6,7 @@
  */
 
 import { ConnectionError } from "../errors.ts";
-import { SendBuffer } from "./send_buffer.ts";
+import { BufferedConnection } from "./buffered_connection.ts";
 import type { Endpoint, Transport, TransportConnection, TransportEvents } from "./transport.ts";
 
 const READ_SIZE = 64 * 1024;
@@ -23,87 +23,57 @@ interface DenoRuntime {
   connect(options: { hostname: string; port: number }): Promise<DenoConn>;
 }
 
-class DenoConnection implements TransportConnection {
+class DenoConnection extends BufferedConnection {
   readonly #conn: DenoConn;
-  readonly #events: TransportEvents;
-  readonly #pending = new SendBuffer();
   #writing = false;
-  #closed = false;
-  #drainWaiters: (() => void)[] = [];
 
   constructor(conn: DenoConn, events: TransportEvents) {
+    super(events);
     this.#conn = conn;
-    this.#events = events;
     this.#readLoop();
   }
 
-  get pendingBytes(): number {
-    return this.#pending.size;
-  }
-
-  write(bytes: Uint8Array): void {
-    if (this.#closed) return;
-    this.#pending.push(bytes);
+  protected flush(): void {
     if (!this.#writing) this.#writeLoop();
   }
 
-  drained(): Promise<void> {
-    if (this.#pending.size === 0 || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
-  }
-
-  close(): void {
-    this.#finish();
-  }
-
-  async #writeLoop(): Promise<void> {
-    this.#writing = true;
-    try {
-      while (this.#pending.size > 0 && !this.#closed) {
-        const written = await this.#conn.write(this.#pending.peek());
-        this.#pending.consume(written);
-      }
-    } catch (error) {
-      this.#finish(new ConnectionError("socket write failed", { cause: error }));
-    } finally {
-      this.#writing = false;
-      this.#wakeDrainWaiters();
-    }
-  }
-
-  async #readLoop(): Promise<void> {
-    try {
-      while (!this.#closed) {
-        const buffer = new Uint8Array(READ_SIZE);
-        const read = await this.#conn.read(buffer);
-        if (read === null) break;
-        this.#events.onData(buffer.subarray(0, read));
-      }
-      this.#finish();
-    } catch (error) {
-      this.#finish(
-        this.#closed ? undefined : new ConnectionError("socket read failed", { cause: error }),
-      );
-    }
-  }
-
-  #wakeDrainWaiters(): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  #finish(error?: Error): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#pending.clear();
+  protected closeSocket(): void {
     try {
       this.#conn.close();
     } catch {
       // already closed by the peer
     }
-    this.#wakeDrainWaiters();
-    this.#events.onClose(error);
+  }
+
+  async #writeLoop(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.pending.size > 0 && !this.closed) {
+        const written = await this.#conn.write(this.pending.peek());
+        this.pending.consume(written);
+      }
+    } catch (error) {
+      this.finish(new ConnectionError("socket write failed", { cause: error }));
+    } finally {
+      this.#writing = false;
+      this.wakeDrainWaiters();
+    }
+  }
+
+  async #readLoop(): Promise<void> {
+    try {
+      while (!this.closed) {
+        const buffer = new Uint8Array(READ_SIZE);
+        const read = await this.#conn.read(buffer);
+        if (read === null) break;
+        this.events.onData(buffer.subarray(0, read));
+      }
+      this.finish();
+    } catch (error) {
+      this.finish(
+        this.closed ? undefined : new ConnectionError("socket read failed", { cause: error }),
+      );
+    }
   }
 }
 

@@ -9,74 +9,40 @@
 
 import { createConnection, type Socket } from "node:net";
 import { ConnectionError } from "../errors.ts";
-import { SendBuffer } from "./send_buffer.ts";
+import { BufferedConnection } from "./buffered_connection.ts";
 import type { Endpoint, Transport, TransportConnection, TransportEvents } from "./transport.ts";
 
-class NodeConnection implements TransportConnection {
+class NodeConnection extends BufferedConnection {
   readonly #socket: Socket;
-  readonly #events: TransportEvents;
-  readonly #pending = new SendBuffer();
   #blocked = false;
-  #closed = false;
-  #drainWaiters: (() => void)[] = [];
 
   constructor(socket: Socket, events: TransportEvents) {
+    super(events);
     this.#socket = socket;
-    this.#events = events;
     socket.on("data", (chunk: Uint8Array) => events.onData(chunk));
     socket.on("drain", () => {
       this.#blocked = false;
-      this.#flush();
+      this.flush();
     });
     socket.on(
       "error",
-      (error) => this.#finish(new ConnectionError("socket error", { cause: error })),
+      (error) => this.finish(new ConnectionError("socket error", { cause: error })),
     );
-    socket.on("close", () => this.#finish());
+    socket.on("close", () => this.finish());
   }
 
-  get pendingBytes(): number {
-    return this.#pending.size;
-  }
-
-  write(bytes: Uint8Array): void {
-    if (this.#closed) return;
-    this.#pending.push(bytes);
-    if (!this.#blocked) this.#flush();
-  }
-
-  drained(): Promise<void> {
-    if (this.#pending.size === 0 || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
-  }
-
-  close(): void {
-    this.#finish();
-  }
-
-  #flush(): void {
-    while (this.#pending.size > 0 && !this.#closed && !this.#blocked) {
-      const chunk = this.#pending.peek();
-      this.#pending.consume(chunk.length);
+  protected flush(): void {
+    while (this.pending.size > 0 && !this.closed && !this.#blocked) {
+      const chunk = this.pending.peek();
+      this.pending.consume(chunk.length);
       // false: Node queued the chunk in memory; hand it nothing more until 'drain'.
       this.#blocked = !this.#socket.write(chunk);
     }
-    if (this.#pending.size === 0) this.#wakeDrainWaiters();
+    if (this.pending.size === 0) this.wakeDrainWaiters();
   }
 
-  #wakeDrainWaiters(): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  #finish(error?: Error): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#pending.clear();
+  protected closeSocket(): void {
     this.#socket.destroy();
-    this.#wakeDrainWaiters();
-    this.#events.onClose(error);
   }
 }
 

@@ -17,7 +17,7 @@ const transports: Transport[] = [detectTransport()];
 if (transports[0].name !== "node") transports.push(resolveTransport("node"));
 
 for (const transport of transports) {
-  test(`${transport.name}: large batches through a stalled relay arrive whole and in order`, async () => {
+  test(`${transport.name} transport: large batches through a stalled relay arrive whole and in order`, async () => {
     const topic = uniqueTopic(`partial-${transport.name}`);
     await createTopic(topic, 3);
     const relayed = throughRelays(transport, { maxChunk: 16 * 1024 });

@@ -26,7 +26,7 @@ async function listen(
 const closeServer = (server: Server) => new Promise((resolve) => server.close(resolve));
 
 for (const transport of transports) {
-  test(`${transport.name}: 8 MiB through a slow relay arrive whole, with partial writes kept`, async () => {
+  test(`${transport.name} transport: 8 MiB through a slow relay arrive whole, with partial writes kept`, async () => {
     // An echo server behind a relay that forwards 4 KiB at a time: the sender's socket fills up.
     const { server, port: echoPort } = await listen((socket) => {
       socket.on("data", (chunk) => socket.write(chunk));
@@ -71,7 +71,7 @@ for (const transport of transports) {
     assert.ok(joined.every((b, i) => b === data[i]), "bytes differ");
   });
 
-  test(`${transport.name}: many small writes arrive in order`, async () => {
+  test(`${transport.name} transport: many small writes arrive in order`, async () => {
     const chunks: Uint8Array[] = [];
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
@@ -92,7 +92,7 @@ for (const transport of transports) {
     assert.equal(text, Array.from({ length: 5000 }, (_, i) => `${i},`).join(""));
   });
 
-  test(`${transport.name}: a connection the peer destroys is reported once, with an error`, async () => {
+  test(`${transport.name} transport: a connection the peer destroys is reported once, with an error`, async () => {
     const { server, port } = await listen((socket) => setTimeout(() => socket.destroy(), 20));
     const closes: (Error | undefined)[] = [];
     let closed!: () => void;
@@ -113,7 +113,7 @@ for (const transport of transports) {
     await closeServer(server);
   });
 
-  test(`${transport.name}: connecting to a closed port rejects with a ConnectionError`, async () => {
+  test(`${transport.name} transport: connecting to a closed port rejects with a ConnectionError`, async () => {
     const { server, port } = await listen(() => {});
     await closeServer(server);
     await assert.rejects(
