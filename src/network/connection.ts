@@ -105,9 +105,13 @@ export class Connection {
     return negotiateVersion(api, this.#versions);
   }
 
-  /** Sends a request and resolves with the decoded response. */
-  request<Req, Res>(api: Api<Req, Res>, request: Req, version = this.versionOf(api)): Promise<Res> {
+  /**
+   * Sends a request (at `version`, else the negotiated one) and resolves with the decoded
+   * response. Every failure, an unsupported API included, is a rejection.
+   */
+  request<Req, Res>(api: Api<Req, Res>, request: Req, version?: number): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
+      version ??= this.versionOf(api);
       const correlationId = this.#send(api, request, version);
       const timer = setTimeout(() => {
         this.#fail(
@@ -132,11 +136,10 @@ export class Connection {
    * Sends a request the broker does not answer (Produce with acks 0). Resolves once the bytes
    * have been handed to the socket.
    */
-  send<Req>(api: Api<Req, unknown>, request: Req, version = this.versionOf(api)): Promise<void> {
-    this.#send(api, request, version);
-    return this.#socket!.drained().then(() => {
-      if (this.#closedError) throw this.#closedError;
-    });
+  async send<Req>(api: Api<Req, unknown>, request: Req): Promise<void> {
+    this.#send(api, request, this.versionOf(api));
+    await this.#socket!.drained();
+    if (this.#closedError) throw this.#closedError;
   }
 
   /** Closes the connection; requests in flight reject with a {@link ConnectionError}. */

@@ -80,12 +80,6 @@ export class NetworkClient {
     return best;
   }
 
-  /** Whether a connection attempt is under way to any node. */
-  get connecting(): boolean {
-    for (const state of this.#nodes.values()) if (state.connecting) return true;
-    return false;
-  }
-
   /** Closes every connection; requests in flight reject. */
   close(): void {
     this.#closed = true;

@@ -242,19 +242,6 @@ export class RecordAccumulator {
     return true;
   }
 
-  /** Whether any batch is waiting to be drained. */
-  hasUndrained(): boolean {
-    for (const partitions of this.#queues.values()) {
-      for (const queue of partitions.values()) if (queue.length > 0) return true;
-    }
-    return false;
-  }
-
-  /** Whether any batch is queued or in flight. */
-  get hasIncomplete(): boolean {
-    return this.#incomplete.size > 0;
-  }
-
   /** Sends everything now, ignoring `lingerMs`, until the returned promise settles. */
   async flush(): Promise<void> {
     this.#flushesInProgress++;

@@ -7,9 +7,8 @@
  * @module
  */
 
-/** Hands out batch buffers while the total stays within `totalMemory`. */
+/** Hands out batch buffers while their total stays within `totalMemory`. */
 export class BufferPool {
-  readonly #totalMemory: number;
   readonly #poolableSize: number;
   readonly #free: Uint8Array[] = [];
   /** Memory not held by a batch nor by the free list. */
@@ -17,7 +16,6 @@ export class BufferPool {
   #waiter: { size: number; wake: (granted: boolean) => void } | null = null;
 
   constructor(totalMemory: number, poolableSize: number) {
-    this.#totalMemory = totalMemory;
     this.#poolableSize = poolableSize;
     this.#nonPooledAvailable = totalMemory;
   }
@@ -30,11 +28,6 @@ export class BufferPool {
   /** Whether someone is waiting for memory; batches should then go out without lingering. */
   get exhausted(): boolean {
     return this.#waiter !== null;
-  }
-
-  /** The configured bound. */
-  get totalMemory(): number {
-    return this.#totalMemory;
   }
 
   /** A buffer of `size` bytes, or null when the memory is not there now. */

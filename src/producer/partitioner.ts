@@ -176,16 +176,12 @@ export class StickyPartitioner {
    * Counts `bytes` appended to `partition` of `topic` by a record whose partition came from
    * {@link partition}; switches the sticky partition once `batchSize` bytes were appended. Calls
    * for another partition than the current one (e.g. after a switch) are ignored.
-   *
-   * @param switchAllowed as in the Java client: the producer may pass `false` while the partition's
-   *   open batch is not yet full, to switch on a batch boundary; the switch then happens at
-   *   `batchSize` bytes when allowed, and at `2 * batchSize` bytes in any case.
    */
-  recordAppended(topic: string, partition: number, bytes: number, switchAllowed = true): void {
+  recordAppended(topic: string, partition: number, bytes: number): void {
     const state = this.#topics.get(topic);
     if (state === undefined || state.partition !== partition) return;
-    const produced = (state.producedBytes += bytes);
-    if (produced >= this.batchSize && (switchAllowed || produced >= 2 * this.batchSize)) {
+    state.producedBytes += bytes;
+    if (state.producedBytes >= this.batchSize) {
       state.partition = -1;
       state.producedBytes = 0;
     }
@@ -194,11 +190,6 @@ export class StickyPartitioner {
   /** The current sticky partition of `topic`, or -1 if the next record will draw a new one. */
   currentPartition(topic: string): number {
     return this.#topics.get(topic)?.partition ?? -1;
-  }
-
-  /** Forgets a topic's state (e.g. when the producer stops writing to it). */
-  forgetTopic(topic: string): void {
-    this.#topics.delete(topic);
   }
 
   #randomIndex(n: number): number {

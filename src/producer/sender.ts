@@ -101,7 +101,6 @@ export class Sender {
     const accumulator = this.#accumulator;
     const ready = accumulator.ready(this.#metadata, nowMs);
     if (ready.unknownLeaderTopics.size > 0) this.#metadata.requestUpdate();
-    const metadataSleep = this.#maybeUpdateMetadata(nowMs);
 
     let connectSleep = Infinity;
     for (const node of ready.readyNodes) {
@@ -115,6 +114,8 @@ export class Sender {
         connectSleep = Math.min(connectSleep, this.#network.connectionDelay(node, nowMs));
       }
     }
+
+    const metadataSleep = this.#maybeUpdateMetadata(nowMs);
 
     const drained = accumulator.drain(
       this.#metadata,

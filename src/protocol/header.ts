@@ -12,7 +12,7 @@ import { Reader, Writer } from "./primitives.ts";
 const API_VERSIONS_KEY = 18;
 
 /** Whether `version` of `api` uses the flexible (compact, tagged) encoding. */
-export function isFlexible(api: Api<unknown, unknown>, version: number): boolean {
+function isFlexible(api: Api<unknown, unknown>, version: number): boolean {
   return version >= api.firstFlexibleVersion;
 }
 

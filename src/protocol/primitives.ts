@@ -14,11 +14,6 @@ import { ProtocolError } from "../errors.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** UTF-8 bytes of a string. */
-export function utf8(text: string): Uint8Array {
-  return encoder.encode(text);
-}
-
 /** Bytes needed by the unsigned varint encoding of `value` (0 ≤ value < 2^32). */
 export function uvarintSize(value: number): number {
   if (value < 0x80) return 1;
@@ -97,13 +92,6 @@ export class Writer {
   int32(value: number): this {
     this.#ensure(4);
     this.#view.setInt32(this.#pos, value);
-    this.#pos += 4;
-    return this;
-  }
-
-  uint32(value: number): this {
-    this.#ensure(4);
-    this.#view.setUint32(this.#pos, value);
     this.#pos += 4;
     return this;
   }
@@ -205,11 +193,6 @@ export class Writer {
   /** Overwrite an INT32 at an earlier position (for lengths known only afterwards). */
   patchInt32(position: number, value: number): void {
     this.#view.setInt32(position, value);
-  }
-
-  /** Overwrite a UINT32 at an earlier position. */
-  patchUint32(position: number, value: number): void {
-    this.#view.setUint32(position, value);
   }
 }
 

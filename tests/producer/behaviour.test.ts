@@ -175,3 +175,25 @@ test("a broker's fatal error rejects at once with the Kafka code and name", asyn
     await p.close();
   }
 });
+
+test("on a LogAppendTime topic, metadata carries the broker's append time", async () => {
+  const topic = uniqueTopic("log-append-time");
+  await createTopic(topic, 1, { "message.timestamp.type": "LogAppendTime" });
+  const p = producer();
+  try {
+    const before = Date.now();
+    const metas = await Promise.all(
+      [1, 2, 3].map((i) => p.send({ topic, value: `v${i}`, timestamp: 1000 + i })),
+    );
+    for (const meta of metas) {
+      assert.ok(
+        meta.timestamp >= BigInt(before - 1000),
+        `timestamp ${meta.timestamp} is not the append time`,
+      );
+    }
+    const read = await readTopic(topic);
+    assert.deepEqual(read.map((r) => BigInt(r.timestamp)), metas.map((m) => m.timestamp));
+  } finally {
+    await p.close();
+  }
+});
