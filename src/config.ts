@@ -45,6 +45,14 @@ export interface ProducerConfig {
   retryBackoffMaxMs?: number;
   /** Produce requests sent to one broker before waiting for an answer. Default 5. */
   maxInFlightRequestsPerConnection?: number;
+  /**
+   * Retries never write a record twice and keep per-partition order. Needs `acks` all,
+   * `maxInFlightRequestsPerConnection` ≤ 5 and `retries` > 0. Default: true, unless one of
+   * those is set otherwise (as in the Java client); set explicitly, a conflict is an error.
+   */
+  enableIdempotence?: boolean;
+  /** How long the broker waits before aborting an idle transaction. Default 60000. */
+  transactionTimeoutMs?: number;
   /** Let the broker create a topic on first use, if it is configured to. Default true. */
   allowAutoCreateTopics?: boolean;
   /** Metadata is refreshed at least this often. Default 300000. */
@@ -83,6 +91,8 @@ const schema = z.strictObject({
   retryBackoffMs: int(0).default(100),
   retryBackoffMaxMs: int(0).default(1000),
   maxInFlightRequestsPerConnection: int(1).default(5),
+  enableIdempotence: z.boolean().optional(),
+  transactionTimeoutMs: int(1).default(60_000),
   allowAutoCreateTopics: z.boolean().default(true),
   metadataMaxAgeMs: int(0).default(300_000),
   reconnectBackoffMs: int(0).default(50),
@@ -101,10 +111,24 @@ const schema = z.strictObject({
 });
 
 /** A validated configuration with every default filled in. */
-export type ResolvedProducerConfig = Omit<z.output<typeof schema>, "deliveryTimeoutMs"> & {
-  deliveryTimeoutMs: number;
-  acks: 0 | 1 | -1;
-};
+export type ResolvedProducerConfig =
+  & Omit<z.output<typeof schema>, "deliveryTimeoutMs" | "enableIdempotence">
+  & {
+    deliveryTimeoutMs: number;
+    acks: 0 | 1 | -1;
+    enableIdempotence: boolean;
+  };
+
+/** The settings idempotence needs, and what each must be. */
+const IDEMPOTENCE_NEEDS = [
+  ["acks", "must be all (-1)", (c: { acks: number }) => c.acks === -1],
+  [
+    "maxInFlightRequestsPerConnection",
+    "must be at most 5",
+    (c: { maxInFlightRequestsPerConnection: number }) => c.maxInFlightRequestsPerConnection <= 5,
+  ],
+  ["retries", "must be more than 0", (c: { retries: number }) => c.retries > 0],
+] as const;
 
 const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
 
@@ -146,5 +170,15 @@ export function resolveProducerConfig(input: unknown): ResolvedProducerConfig {
   }
   const deliveryTimeoutMs = config.deliveryTimeoutMs ??
     Math.max(DEFAULT_DELIVERY_TIMEOUT_MS, minDelivery);
-  return { ...config, acks: config.acks as 0 | 1 | -1, deliveryTimeoutMs };
+  const acks = config.acks as 0 | 1 | -1;
+  const resolved = { ...config, acks, deliveryTimeoutMs };
+  const conflict = IDEMPOTENCE_NEEDS.find(([, , holds]) => !holds(resolved));
+  if (config.enableIdempotence === true && conflict) {
+    const [field, need] = conflict;
+    throw new ConfigError(
+      `invalid producer config: enableIdempotence is true, so ${field} ${need}`,
+      { field },
+    );
+  }
+  return { ...resolved, enableIdempotence: config.enableIdempotence ?? !conflict };
 }

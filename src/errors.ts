@@ -29,11 +29,12 @@ export class KafkaBrokerError extends KafkaEdgeError {
   /** Kafka's name for the code, e.g. "UNKNOWN_TOPIC_OR_PARTITION". */
   readonly kafkaName: string;
 
-  constructor(code: number, context: string, brokerMessage?: string | null) {
+  /** `retriable` overrides Kafka's classification (e.g. sequence errors an epoch bump cures). */
+  constructor(code: number, context: string, brokerMessage?: string | null, retriable?: boolean) {
     const kafkaName = errorName(code);
     const detail = brokerMessage ? `: ${brokerMessage}` : "";
     super(`${context}: ${kafkaName} (${code})${detail}`, {
-      retriable: isRetriableErrorCode(code),
+      retriable: retriable ?? isRetriableErrorCode(code),
     });
     this.code = code;
     this.kafkaName = kafkaName;

@@ -41,6 +41,7 @@ export class RecordAccumulator {
   /** Partitions with a batch in flight, when order must hold with one request in flight. */
   readonly #muted = new Set<string>();
   #flushesInProgress = 0;
+  #nextBatchIndex = 0;
   #closing = false;
   /** Round-robin start per node, so drains are fair across partitions. */
   readonly #drainIndex = new Map<number, number>();
@@ -82,7 +83,7 @@ export class RecordAccumulator {
     }
     const buffer = this.#pool.tryAllocate(this.batchBufferSize(record));
     if (!buffer) return null;
-    const batch = new ProducerBatch(record.topic, partition, buffer, nowMs);
+    const batch = new ProducerBatch(record.topic, partition, buffer, nowMs, this.#nextBatchIndex++);
     // The buffer was sized for this record, so it fits.
     const delivery = batch.tryAppend(record.timestamp, record.key, record.value, record.headers)!;
     queue.push(batch);
@@ -124,13 +125,15 @@ export class RecordAccumulator {
 
   /**
    * Takes, for each ready node, at most one batch per partition it leads, up to `maxSize`
-   * bytes per node (a single larger batch still goes alone).
+   * bytes per node (a single larger batch still goes alone). `canDrain` may hold a partition's
+   * head batch back (the idempotent producer's ordering of retries).
    */
   drain(
     metadata: ClusterMetadata,
     nodes: Iterable<number>,
     maxSize: number,
     nowMs: number,
+    canDrain: (batch: ProducerBatch) => boolean = () => true,
   ): Map<number, ProducerBatch[]> {
     const drained = new Map<number, ProducerBatch[]>();
     for (const node of nodes) {
@@ -146,6 +149,7 @@ export class RecordAccumulator {
         const queue = this.#queues.get(topic)?.get(partition);
         const batch = queue?.[0];
         if (!batch || (batch.attempts > 0 && nowMs < batch.retryNotBeforeMs)) continue;
+        if (!canDrain(batch)) continue;
         if (batches.length > 0 && size + batch.sizeInBytes > maxSize) {
           this.#drainIndex.set(node, index);
           break;
@@ -159,9 +163,15 @@ export class RecordAccumulator {
     return drained;
   }
 
-  /** Puts a batch back at the head of its queue, for a retry. */
+  /**
+   * Puts a batch back into its queue for a retry, in creation order among the batches already
+   * there: retries that come back in any order go out again in the order they were sent.
+   */
   reenqueue(batch: ProducerBatch): void {
-    this.#queue(batch.topic, batch.partition).unshift(batch);
+    const queue = this.#queue(batch.topic, batch.partition);
+    let at = 0;
+    while (at < queue.length && queue[at].index < batch.index) at++;
+    queue.splice(at, 0, batch);
   }
 
   /** Replaces a batch the broker found too large by one batch per record, at its queue's head. */
@@ -169,8 +179,10 @@ export class RecordAccumulator {
     if (!this.#incomplete.delete(batch)) return;
     const parts = batch.split();
     if (batch.pooled) this.#pool.deallocate(batch.buffer);
-    for (const part of parts) this.#incomplete.add(part);
-    this.#queue(batch.topic, batch.partition).unshift(...parts);
+    for (const part of parts) {
+      this.#incomplete.add(part);
+      this.reenqueue(part);
+    }
   }
 
   /** Stops `drain` from taking the partition's next batch (one request in flight). */

@@ -30,6 +30,7 @@ import { SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.ts";
 import { RecordAccumulator } from "./accumulator.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { ClusterMetadata } from "./cluster_metadata.ts";
+import { Idempotence } from "./idempotence.ts";
 import { keyedPartition, StickyPartitioner } from "./partitioner.ts";
 import {
   type ProducerRecord,
@@ -90,6 +91,7 @@ export class KafkaProducer {
     this.#sender = new Sender(this.#accumulator, this.#metadata, this.#network, {
       ...resolved,
       bootstrap: resolved.bootstrapServers.map(parseEndpoint),
+      idempotence: resolved.enableIdempotence ? new Idempotence() : null,
     });
     this.#sender.start();
   }

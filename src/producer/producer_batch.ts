@@ -38,6 +38,8 @@ export class ProducerBatch {
   readonly buffer: Uint8Array;
   /** Whether `buffer` came from the buffer pool. */
   readonly pooled: boolean;
+  /** Creation order within the producer: retries go back into their queue in this order. */
+  readonly index: number;
   /** Produce attempts so far. */
   attempts = 0;
   /** When the last attempt was sent. */
@@ -47,6 +49,7 @@ export class ProducerBatch {
   #writer: RecordBatchWriter;
   #full = false;
   #bytes: Uint8Array | null = null;
+  #header: BatchHeader | undefined;
   #done = false;
   readonly #settled = new Deferred<void>();
   readonly #resolves: Resolve[] = [];
@@ -58,8 +61,10 @@ export class ProducerBatch {
     partition: number,
     buffer: Uint8Array,
     createdMs: number,
+    index: number,
     pooled = true,
   ) {
+    this.index = index;
     this.topic = topic;
     this.partition = partition;
     this.buffer = buffer;
@@ -114,12 +119,25 @@ export class ProducerBatch {
   }
 
   /**
-   * The encoded batch. Closed on first call with `header`; later calls (retries) return the
-   * same bytes, so a retried batch is byte-identical to its first attempt.
+   * The encoded batch, closed with `header` (producer id, epoch, base sequence...). Closing again
+   * with the same header returns the same bytes, so a retried batch is byte-identical to its
+   * first attempt; a different header (a new producer epoch) rewrites only the header and CRC.
    */
   close(header: BatchHeader): Uint8Array {
-    this.#bytes ??= this.#writer.close(header);
+    if (
+      this.#bytes === null || header.producerId !== this.#header?.producerId ||
+      header.producerEpoch !== this.#header?.producerEpoch ||
+      header.baseSequence !== this.#header?.baseSequence
+    ) {
+      this.#bytes = this.#writer.close(header);
+      this.#header = header;
+    }
     return this.#bytes;
+  }
+
+  /** The header the batch was last closed with, if it was. */
+  get header(): BatchHeader | undefined {
+    return this.#header;
   }
 
   /**
@@ -156,9 +174,13 @@ export class ProducerBatch {
         this.partition,
         new Uint8Array(size),
         this.createdMs,
+        this.index + i / records.length, // keeps the parts in place among the queue's batches
         false,
       );
       part.#writer.tryAppend(r.timestamp, r.key, r.value, r.headers);
+      // An idempotent batch's records keep their sequence numbers in the parts.
+      const sequence = this.#header?.baseSequence ?? -1;
+      if (sequence >= 0) part.#header = { ...this.#header, baseSequence: sequence + i };
       part.#resolves.push(this.#resolves[i]);
       part.#rejects.push(this.#rejects[i]);
       part.#timestamps.push(r.timestamp);

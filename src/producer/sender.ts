@@ -12,6 +12,7 @@ import { WakeSignal } from "../async.ts";
 import { KafkaBrokerError, KafkaEdgeError, ProtocolError } from "../errors.ts";
 import type { NetworkClient } from "../network/network_client.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
+import { InitProducerId } from "../protocol/messages/init_producer_id.ts";
 import { Metadata } from "../protocol/messages/metadata.ts";
 import {
   type PartitionProduceData,
@@ -22,7 +23,14 @@ import {
 import type { Endpoint } from "../transport/transport.ts";
 import type { RecordAccumulator } from "./accumulator.ts";
 import type { ClusterMetadata } from "./cluster_metadata.ts";
+import type { Idempotence } from "./idempotence.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
+
+/**
+ * Errors after which the broker no longer accepts this producer's sequences: OUT_OF_ORDER_SEQUENCE,
+ * INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID. The epoch is bumped and the batch retried.
+ */
+const LOST_SEQUENCE_STATE = new Set<number>([45, 47, 59]);
 
 /** Settings of a {@link Sender}. */
 export interface SenderOptions {
@@ -36,6 +44,9 @@ export interface SenderOptions {
   allowAutoCreateTopics: boolean;
   /** Brokers to ask for metadata when none is known yet. */
   bootstrap: readonly Endpoint[];
+  /** The idempotent producer's state, or null without idempotence. */
+  idempotence: Idempotence | null;
+  transactionTimeoutMs: number;
 }
 
 /** Drives batches from the accumulator to the brokers. */
@@ -52,6 +63,8 @@ export class Sender {
   #metadataRetryAtMs = 0;
   #metadataFailures = 0;
   #metadataCandidate = 0;
+  #producerIdRetryAtMs = 0;
+  #producerIdFailures = 0;
 
   constructor(
     accumulator: RecordAccumulator,
@@ -116,12 +129,19 @@ export class Sender {
     }
 
     const metadataSleep = this.#maybeUpdateMetadata(nowMs);
+    const idempotence = this.#options.idempotence;
+    let producerIdSleep = Infinity;
+    if (idempotence && !idempotence.ready) {
+      producerIdSleep = this.#maybeInitProducerId(idempotence, nowMs);
+      ready.readyNodes.clear(); // nothing goes out without a producer id
+    }
 
     const drained = accumulator.drain(
       this.#metadata,
       ready.readyNodes,
       this.#options.maxRequestSize,
       nowMs,
+      idempotence ? (batch) => idempotence.canDrain(batch) : undefined,
     );
     accumulator.expireBatches(nowMs);
     for (const batch of this.#inFlight) {
@@ -133,6 +153,7 @@ export class Sender {
       ready.nextReadyCheckDelayMs,
       connectSleep,
       metadataSleep,
+      producerIdSleep,
       accumulator.timeToNextExpiry(nowMs),
       this.#timeToInFlightExpiry(nowMs),
     );
@@ -204,6 +225,35 @@ export class Sender {
     return { sleepMs };
   }
 
+  /**
+   * Asks a broker for a producer id (or a new epoch, when bumping) once one is needed and
+   * nothing of the old epoch is in flight; returns how long until it needs attention again.
+   */
+  #maybeInitProducerId(idempotence: Idempotence, nowMs: number): number {
+    if (!idempotence.needsProducerId) return Infinity; // a request or in-flight batches will wake us
+    if (nowMs < this.#producerIdRetryAtMs) return this.#producerIdRetryAtMs - nowMs;
+    const target = this.#metadataNode(nowMs);
+    if ("sleepMs" in target) return target.sleepMs;
+    const current = idempotence.initRequest();
+    this.#network.connection(target.node)!.request(InitProducerId, {
+      transactionalId: null,
+      transactionTimeoutMs: this.#options.transactionTimeoutMs,
+      ...current,
+    }).then((response) => {
+      if (response.errorCode !== ErrorCode.NONE) {
+        throw new KafkaBrokerError(response.errorCode, "InitProducerId");
+      }
+      this.#producerIdFailures = 0;
+      idempotence.initialized(response.producerId, response.producerEpoch);
+    }).catch((error) => {
+      idempotence.initFailed();
+      this.#producerIdFailures++;
+      this.#producerIdRetryAtMs = Date.now() + this.#backoff(this.#producerIdFailures);
+      if (error instanceof KafkaEdgeError && !error.retriable) this.#accumulator.failAll(error);
+    }).finally(() => this.#wake.signal());
+    return Infinity;
+  }
+
   /** Known brokers first, then the bootstrap addresses (negative ids, as in the Java client). */
   #metadataCandidates(): [number, Endpoint][] {
     const candidates: [number, Endpoint][] = [];
@@ -220,7 +270,8 @@ export class Sender {
     for (const batch of batches) {
       let partitions = byTopic.get(batch.topic);
       if (!partitions) byTopic.set(batch.topic, partitions = []);
-      partitions.push({ partition: batch.partition, records: batch.close({}) });
+      const header = this.#options.idempotence?.headerFor(batch) ?? {};
+      partitions.push({ partition: batch.partition, records: batch.close(header) });
       batch.attempts++;
       batch.lastAttemptMs = nowMs;
       this.#inFlight.add(batch);
@@ -263,6 +314,16 @@ export class Sender {
         );
       } else if (result.errorCode === 0) {
         this.#accumulator.complete(batch, undefined, result.baseOffset, result.logAppendTimeMs);
+      } else if (result.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+        // The broker has this batch already (older than the 5 whose offsets it keeps).
+        this.#accumulator.complete(batch, undefined, -1n, result.logAppendTimeMs);
+      } else if (this.#options.idempotence && LOST_SEQUENCE_STATE.has(result.errorCode)) {
+        this.#options.idempotence.requestEpochBump();
+        this.#retryOrFail(
+          batch,
+          new KafkaBrokerError(result.errorCode, "Produce", null, true),
+          nowMs,
+        );
       } else if (result.errorCode === ErrorCode.MESSAGE_TOO_LARGE && batch.recordCount > 1) {
         this.#accumulator.splitAndReenqueue(batch);
       } else {
@@ -291,6 +352,7 @@ export class Sender {
     for (const batch of batches) {
       this.#inFlight.delete(batch);
       this.#accumulator.unmute(batch);
+      this.#options.idempotence?.returned(batch);
       if (!batch.isDone) handle(batch);
     }
     this.#wake.signal();

@@ -19,10 +19,12 @@ export interface RelayOptions {
 /** A running relay. */
 export interface Relay {
   readonly port: number;
-  readonly stats: { connections: number; toBroker: number; toClient: number };
+  readonly stats: { connections: number; toBroker: number; toClient: number; dropped: number };
   /** Stops forwarding in both directions (the producer's writes pile up) until `resume`. */
   pause(): void;
   resume(): void;
+  /** While on, responses from the broker are thrown away (the broker still gets requests). */
+  dropResponses(on: boolean): void;
   /** Destroys every open connection, mid-request or mid-response. */
   cutAll(): void;
   close(): Promise<void>;
@@ -38,8 +40,9 @@ interface Pair {
 /** Starts a relay on 127.0.0.1 (a free port) to `target`. */
 export async function startRelay(target: Endpoint, options: RelayOptions = {}): Promise<Relay> {
   const pairs = new Set<Pair>();
-  const stats = { connections: 0, toBroker: 0, toClient: 0 };
+  const stats = { connections: 0, toBroker: 0, toClient: 0, dropped: 0 };
   let paused = false;
+  let dropping = false;
 
   const pump = async (pair: Pair) => {
     if (pair.pumping) return;
@@ -74,6 +77,10 @@ export async function startRelay(target: Endpoint, options: RelayOptions = {}): 
       pump(pair);
     });
     broker.on("data", (chunk: Uint8Array) => {
+      if (dropping) {
+        stats.dropped += chunk.length;
+        return;
+      }
       stats.toClient += chunk.length;
       client.write(chunk);
     });
@@ -109,6 +116,9 @@ export async function startRelay(target: Endpoint, options: RelayOptions = {}): 
         pair.broker.resume();
         pump(pair);
       }
+    },
+    dropResponses(on: boolean) {
+      dropping = on;
     },
     cutAll,
     close() {
