@@ -15,6 +15,7 @@
  */
 
 export { KafkaProducer, type PartitionInfo } from "./src/producer/producer.ts";
+export type { TransactionOffset } from "./src/producer/transactions.ts";
 export type {
   ProducerRecord,
   RecordData,
@@ -33,9 +34,11 @@ export {
   KafkaBrokerError,
   KafkaEdgeError,
   ProducerClosedError,
+  ProducerFencedError,
   ProtocolError,
   RecordTooLargeError,
   TimeoutError,
+  TransactionStateError,
   UnsupportedVersionError,
 } from "./src/errors.ts";
 export type {

@@ -51,6 +51,8 @@ export interface ProducerConfig {
    * those is set otherwise (as in the Java client); set explicitly, a conflict is an error.
    */
   enableIdempotence?: boolean;
+  /** Makes the producer transactional (and idempotent); unique per producer instance's role. */
+  transactionalId?: string;
   /** How long the broker waits before aborting an idle transaction. Default 60000. */
   transactionTimeoutMs?: number;
   /** Let the broker create a topic on first use, if it is configured to. Default true. */
@@ -92,6 +94,7 @@ const schema = z.strictObject({
   retryBackoffMaxMs: int(0).default(1000),
   maxInFlightRequestsPerConnection: int(1).default(5),
   enableIdempotence: z.boolean().optional(),
+  transactionalId: z.string().min(1).optional(),
   transactionTimeoutMs: int(1).default(60_000),
   allowAutoCreateTopics: z.boolean().default(true),
   metadataMaxAgeMs: int(0).default(300_000),
@@ -173,12 +176,24 @@ export function resolveProducerConfig(input: unknown): ResolvedProducerConfig {
   const acks = config.acks as 0 | 1 | -1;
   const resolved = { ...config, acks, deliveryTimeoutMs };
   const conflict = IDEMPOTENCE_NEEDS.find(([, , holds]) => !holds(resolved));
-  if (config.enableIdempotence === true && conflict) {
+  if (config.transactionalId !== undefined && config.enableIdempotence === false) {
+    throw new ConfigError(
+      "invalid producer config: a transactionalId needs enableIdempotence, which is false",
+      { field: "enableIdempotence" },
+    );
+  }
+  const idempotenceRequired = config.enableIdempotence === true ||
+    config.transactionalId !== undefined;
+  if (idempotenceRequired && conflict) {
     const [field, need] = conflict;
     throw new ConfigError(
-      `invalid producer config: enableIdempotence is true, so ${field} ${need}`,
+      `invalid producer config: idempotence is on (enableIdempotence or transactionalId), so ` +
+        `${field} ${need}`,
       { field },
     );
   }
-  return { ...resolved, enableIdempotence: config.enableIdempotence ?? !conflict };
+  return {
+    ...resolved,
+    enableIdempotence: idempotenceRequired || (config.enableIdempotence ?? !conflict),
+  };
 }

@@ -58,6 +58,15 @@ export class InvalidRecordError extends KafkaEdgeError {}
 /** A record is larger than `maxRequestSize` or `bufferMemory` allow. */
 export class RecordTooLargeError extends KafkaEdgeError {}
 
+/** A transactional call out of order: commit without begin, send outside a transaction... */
+export class TransactionStateError extends KafkaEdgeError {}
+
+/**
+ * Another producer with the same `transactionalId` started (or the broker expired this one's
+ * epoch): this producer can do nothing more and should be closed. Kafka's PRODUCER_FENCED.
+ */
+export class ProducerFencedError extends KafkaEdgeError {}
+
 /** `send()` after `close()`, or a record still buffered when `close()` gave up. */
 export class ProducerClosedError extends KafkaEdgeError {}
 

@@ -21,7 +21,8 @@ export interface NetworkClientOptions extends ConnectionOptions {
 interface NodeState {
   endpoint: Endpoint;
   connection: Connection | null;
-  connecting: boolean;
+  /** The connection attempt under way, if any. */
+  attempt: Promise<void> | null;
   failures: number;
   /** No new attempt before this time. */
   retryAtMs: number;
@@ -48,7 +49,7 @@ export class NetworkClient {
   isReady(nodeId: number, endpoint: Endpoint, maxInFlight: number, nowMs: number): boolean {
     const state = this.#state(nodeId, endpoint);
     if (state.connection?.isOpen) return state.connection.inFlightCount < maxInFlight;
-    if (!state.connecting && nowMs >= state.retryAtMs) this.#connect(nodeId, state);
+    if (!state.attempt && nowMs >= state.retryAtMs) state.attempt = this.#connect(nodeId, state);
     return false;
   }
 
@@ -62,7 +63,7 @@ export class NetworkClient {
   connectionDelay(nodeId: number, nowMs: number): number {
     const state = this.#nodes.get(nodeId);
     if (!state) return 0;
-    if (state.connecting || state.connection?.isOpen) return Infinity;
+    if (state.attempt || state.connection?.isOpen) return Infinity;
     return Math.max(0, state.retryAtMs - nowMs);
   }
 
@@ -94,14 +95,29 @@ export class NetworkClient {
       state = undefined;
     }
     if (!state) {
-      state = { endpoint, connection: null, connecting: false, failures: 0, retryAtMs: 0 };
+      state = { endpoint, connection: null, attempt: null, failures: 0, retryAtMs: 0 };
       this.#nodes.set(nodeId, state);
     }
     return state;
   }
 
+  /**
+   * An open connection to a node, connecting now if there is none (whatever the backoff), for
+   * requests outside the sender's loop (transaction coordinators). Rejects if it cannot connect.
+   */
+  async connectionTo(nodeId: number, endpoint: Endpoint): Promise<Connection> {
+    const state = this.#state(nodeId, endpoint);
+    if (!state.connection?.isOpen) {
+      state.attempt ??= this.#connect(nodeId, state);
+      await state.attempt;
+    }
+    if (!state.connection?.isOpen) {
+      throw new ConnectionError(`cannot connect to ${endpoint.host}:${endpoint.port}`);
+    }
+    return state.connection;
+  }
+
   async #connect(nodeId: number, state: NodeState): Promise<void> {
-    state.connecting = true;
     const { host, port } = state.endpoint;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const attempt = Connection.open(this.#transport, state.endpoint, this.#options);
@@ -131,7 +147,7 @@ export class NetworkClient {
       state.retryAtMs = Date.now() + this.#backoff(state.failures);
     } finally {
       clearTimeout(timer);
-      state.connecting = false;
+      state.attempt = null;
       if (!this.#closed) this.#onChange();
     }
   }

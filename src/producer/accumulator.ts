@@ -47,12 +47,22 @@ export class RecordAccumulator {
   readonly #drainIndex = new Map<number, number>();
 
   readonly #onBatchReady: () => void;
+  readonly #onBatchFailed: (error: Error) => void;
 
-  /** `onBatchReady` is called when a batch fills up or a new one begins: the sender's cue. */
-  constructor(options: AccumulatorOptions, pool: BufferPool, onBatchReady: () => void) {
+  /**
+   * `onBatchReady` is called when a batch fills up or a new one begins: the sender's cue.
+   * `onBatchFailed` hears of every batch that fails for good.
+   */
+  constructor(
+    options: AccumulatorOptions,
+    pool: BufferPool,
+    onBatchReady: () => void,
+    onBatchFailed: (error: Error) => void = () => {},
+  ) {
     this.#options = options;
     this.#pool = pool;
     this.#onBatchReady = onBatchReady;
+    this.#onBatchFailed = onBatchFailed;
   }
 
   /** Bytes a batch needs to hold `record`: `batchSize`, or more for a large record. */
@@ -242,8 +252,12 @@ export class RecordAccumulator {
    */
   complete(batch: ProducerBatch, error?: Error, baseOffset = -1n, logAppendTimeMs = -1n): void {
     if (!this.#incomplete.delete(batch)) return;
-    if (error) batch.fail(error);
-    else batch.complete(baseOffset, logAppendTimeMs);
+    if (error) {
+      batch.fail(error);
+      this.#onBatchFailed(error);
+    } else {
+      batch.complete(baseOffset, logAppendTimeMs);
+    }
     if (batch.pooled) this.#pool.deallocate(batch.buffer);
   }
 

@@ -21,6 +21,7 @@ import {
   InvalidRecordError,
   ProducerClosedError,
   RecordTooLargeError,
+  TransactionStateError,
 } from "../errors.ts";
 import { parseEndpoint } from "../network/bootstrap.ts";
 import { NetworkClient } from "../network/network_client.ts";
@@ -31,6 +32,7 @@ import { RecordAccumulator } from "./accumulator.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { ClusterMetadata } from "./cluster_metadata.ts";
 import { Idempotence } from "./idempotence.ts";
+import { type TransactionOffset, Transactions } from "./transactions.ts";
 import { keyedPartition, StickyPartitioner } from "./partitioner.ts";
 import {
   type ProducerRecord,
@@ -64,6 +66,7 @@ export class KafkaProducer {
   readonly #network: NetworkClient;
   readonly #sender: Sender;
   readonly #sticky: StickyPartitioner;
+  readonly #transactions: Transactions | null;
   readonly #blocked = new Fifo<BlockedSend>();
   #blockedDrained: Deferred<void> | null = null;
   #closing: Promise<void> | null = null;
@@ -74,7 +77,12 @@ export class KafkaProducer {
     this.#config = resolved;
     const transport = resolveTransport(resolved.transport);
     this.#pool = new BufferPool(resolved.bufferMemory, resolved.batchSize);
-    this.#accumulator = new RecordAccumulator(resolved, this.#pool, () => this.#sender.wakeup());
+    this.#accumulator = new RecordAccumulator(
+      resolved,
+      this.#pool,
+      () => this.#sender.wakeup(),
+      (error) => this.#transactions?.batchFailed(error),
+    );
     this.#metadata = new ClusterMetadata(resolved.metadataMaxAgeMs);
     this.#sticky = new StickyPartitioner({ batchSize: resolved.batchSize });
     this.#network = new NetworkClient(transport, {
@@ -88,10 +96,20 @@ export class KafkaProducer {
       reconnectBackoffMaxMs: resolved.reconnectBackoffMaxMs,
       connectionSetupTimeoutMs: resolved.socketConnectionSetupTimeoutMs,
     }, () => this.#sender.wakeup());
+    const bootstrap = resolved.bootstrapServers.map(parseEndpoint);
+    const idempotence = resolved.enableIdempotence ? new Idempotence() : null;
+    this.#transactions = resolved.transactionalId === undefined ? null : new Transactions(
+      { ...resolved, transactionalId: resolved.transactionalId, bootstrap },
+      this.#network,
+      this.#metadata,
+      idempotence!,
+      () => this.#sender.wakeup(),
+    );
     this.#sender = new Sender(this.#accumulator, this.#metadata, this.#network, {
       ...resolved,
-      bootstrap: resolved.bootstrapServers.map(parseEndpoint),
-      idempotence: resolved.enableIdempotence ? new Idempotence() : null,
+      bootstrap,
+      idempotence,
+      transactions: this.#transactions,
     });
     this.#sender.start();
   }
@@ -106,6 +124,7 @@ export class KafkaProducer {
     if (this.#closing) return Promise.reject(new ProducerClosedError("send() after close()"));
     let serialized: SerializedRecord;
     try {
+      this.#transactions?.checkCanSend();
       serialized = serializeRecord(record);
       this.#checkSize(serialized);
     } catch (error) {
@@ -120,6 +139,53 @@ export class KafkaProducer {
       }
     }
     return this.#block(serialized);
+  }
+
+  /**
+   * Registers this producer's `transactionalId` with its transaction coordinator. Any older
+   * producer with the same id is fenced: its further calls reject with {@link ProducerFencedError}.
+   * Call once, before the first transaction.
+   */
+  async initTransactions(): Promise<void> {
+    await this.#transactional().init();
+  }
+
+  /** Opens a transaction: the records sent until commit or abort belong to it. */
+  beginTransaction(): void {
+    this.#transactional().begin();
+  }
+
+  /**
+   * Delivers every record of the transaction and commits it: consumers reading committed data
+   * see all of them. Rejects with {@link TransactionStateError} if one of them failed (then
+   * abort), or {@link ProducerFencedError}.
+   */
+  async commitTransaction(): Promise<void> {
+    await this.#transactional().end(true, () => this.flush());
+  }
+
+  /** Ends the transaction without committing: its records stay invisible to read_committed. */
+  async abortTransaction(): Promise<void> {
+    await this.#transactional().end(false, () => this.flush());
+  }
+
+  /**
+   * Commits consumer offsets as part of the transaction, so they count only if it commits
+   * (consume-transform-produce exactly once). `offset` is the next offset to read.
+   */
+  async sendOffsetsToTransaction(
+    offsets: readonly TransactionOffset[],
+    groupId: string,
+  ): Promise<void> {
+    await this.#transactional().sendOffsets(offsets, groupId);
+  }
+
+  #transactional(): Transactions {
+    if (this.#closing) throw new ProducerClosedError("the producer is closed");
+    if (!this.#transactions) {
+      throw new TransactionStateError("transactions need a transactionalId in the config");
+    }
+    return this.#transactions;
   }
 
   /** Sends every buffered record now and resolves once all of them have succeeded or failed. */

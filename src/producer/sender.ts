@@ -9,7 +9,7 @@
  */
 
 import { WakeSignal } from "../async.ts";
-import { KafkaBrokerError, KafkaEdgeError, ProtocolError } from "../errors.ts";
+import { KafkaBrokerError, KafkaEdgeError, ProducerFencedError, ProtocolError } from "../errors.ts";
 import type { NetworkClient } from "../network/network_client.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import { InitProducerId } from "../protocol/messages/init_producer_id.ts";
@@ -24,6 +24,7 @@ import type { Endpoint } from "../transport/transport.ts";
 import type { RecordAccumulator } from "./accumulator.ts";
 import type { ClusterMetadata } from "./cluster_metadata.ts";
 import type { Idempotence } from "./idempotence.ts";
+import type { Transactions } from "./transactions.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 
 /**
@@ -31,6 +32,9 @@ import type { ProducerBatch } from "./producer_batch.ts";
  * INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID. The epoch is bumped and the batch retried.
  */
 const LOST_SEQUENCE_STATE = new Set<number>([45, 47, 59]);
+
+/** A transactional producer's epoch is stale: INVALID_PRODUCER_EPOCH, PRODUCER_FENCED. */
+const FENCED = new Set<number>([47, 90]);
 
 /** Settings of a {@link Sender}. */
 export interface SenderOptions {
@@ -46,6 +50,8 @@ export interface SenderOptions {
   bootstrap: readonly Endpoint[];
   /** The idempotent producer's state, or null without idempotence. */
   idempotence: Idempotence | null;
+  /** The transactional producer's state, or null without a transactionalId. */
+  transactions: Transactions | null;
   transactionTimeoutMs: number;
 }
 
@@ -129,10 +135,11 @@ export class Sender {
     }
 
     const metadataSleep = this.#maybeUpdateMetadata(nowMs);
-    const idempotence = this.#options.idempotence;
+    const { idempotence, transactions } = this.#options;
     let producerIdSleep = Infinity;
     if (idempotence && !idempotence.ready) {
-      producerIdSleep = this.#maybeInitProducerId(idempotence, nowMs);
+      // A transactional producer gets its id from initTransactions(), not from here.
+      if (!transactions) producerIdSleep = this.#maybeInitProducerId(idempotence, nowMs);
       ready.readyNodes.clear(); // nothing goes out without a producer id
     }
 
@@ -141,8 +148,11 @@ export class Sender {
       ready.readyNodes,
       this.#options.maxRequestSize,
       nowMs,
-      idempotence ? (batch) => idempotence.canDrain(batch) : undefined,
+      idempotence
+        ? (batch) => idempotence.canDrain(batch) && (transactions?.canDrain(batch) ?? true)
+        : undefined,
     );
+    transactions?.maybeAddPartitions();
     accumulator.expireBatches(nowMs);
     for (const batch of this.#inFlight) {
       if (accumulator.expireIfDue(batch, nowMs)) this.#inFlight.delete(batch);
@@ -270,15 +280,19 @@ export class Sender {
     for (const batch of batches) {
       let partitions = byTopic.get(batch.topic);
       if (!partitions) byTopic.set(batch.topic, partitions = []);
-      const header = this.#options.idempotence?.headerFor(batch) ?? {};
+      const header = {
+        ...this.#options.idempotence?.headerFor(batch),
+        transactional: this.#options.transactions !== null,
+      };
       partitions.push({ partition: batch.partition, records: batch.close(header) });
       batch.attempts++;
       batch.lastAttemptMs = nowMs;
       this.#inFlight.add(batch);
       if (this.#options.maxInFlightRequestsPerConnection === 1) this.#accumulator.mute(batch);
     }
+    const transactions = this.#options.transactions;
     const request: ProduceRequest = {
-      transactionalId: null,
+      transactionalId: transactions?.transactionalId ?? null,
       acks: this.#options.acks,
       timeoutMs: this.#options.requestTimeoutMs,
       topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
@@ -291,7 +305,9 @@ export class Sender {
       );
       return;
     }
-    connection.request(Produce, request).then(
+    // Transactions use the protocol in which partitions are added explicitly: Produce ≤ v11.
+    const version = transactions ? Math.min(connection.versionOf(Produce), 11) : undefined;
+    connection.request(Produce, request, version).then(
       (response) => this.#onProduceResponse(batches, response),
       (error) => this.#onRequestFailed(batches, error),
     );
@@ -317,7 +333,17 @@ export class Sender {
       } else if (result.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
         // The broker has this batch already (older than the 5 whose offsets it keeps).
         this.#accumulator.complete(batch, undefined, -1n, result.logAppendTimeMs);
-      } else if (this.#options.idempotence && LOST_SEQUENCE_STATE.has(result.errorCode)) {
+      } else if (this.#options.transactions && FENCED.has(result.errorCode)) {
+        const error = new ProducerFencedError(
+          new KafkaBrokerError(result.errorCode, `Produce to ${batch.topic}-${batch.partition}`)
+            .message,
+        );
+        this.#options.transactions.fence(error);
+        this.#accumulator.complete(batch, error);
+      } else if (
+        this.#options.idempotence && !this.#options.transactions &&
+        LOST_SEQUENCE_STATE.has(result.errorCode)
+      ) {
         this.#options.idempotence.requestEpochBump();
         this.#retryOrFail(
           batch,
