@@ -234,6 +234,8 @@ export class Transactions {
       }),
       (r) => firstError(r.topics.flatMap((t) => t.partitions.map((p) => p.errorCode))),
       { keyType: KEY_TYPE_GROUP, key: groupId },
+      // v5+ belongs to transaction protocol v2 (offsets added implicitly): not used here.
+      4,
     );
   }
 

@@ -139,7 +139,7 @@ test("connections cut mid-stream: the producer reconnects and every record is de
     await producer.close();
     await relayed.close();
   }
-  // Without idempotence a cut after the broker appended may write a batch twice; none is lost.
+  // None is lost (tests/producer/idempotence.test.ts checks that none is written twice either).
   const values = new Set((await readTopic(topic)).map((r) => r.value));
   for (let round = 0; round < 5; round++) {
     for (let i = 0; i < 400; i++) assert.ok(values.has(`r${round}-${i}`), `r${round}-${i} lost`);
