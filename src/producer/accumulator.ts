@@ -284,6 +284,12 @@ export class RecordAccumulator {
     this.#closing = true;
   }
 
+  /** Fails the batches queued (not in flight) for one partition. */
+  failQueued(topic: string, partition: number, error: Error): void {
+    const queue = this.#queues.get(topic)?.get(partition);
+    for (const batch of queue?.splice(0) ?? []) this.complete(batch, error);
+  }
+
   /** Fails every batch not yet acknowledged. */
   failAll(error: Error): void {
     for (const partitions of this.#queues.values()) {

@@ -104,6 +104,7 @@ export class KafkaProducer {
       this.#metadata,
       idempotence!,
       () => this.#sender.wakeup(),
+      (topic, partition, error) => this.#accumulator.failQueued(topic, partition, error),
     );
     this.#sender = new Sender(this.#accumulator, this.#metadata, this.#network, {
       ...resolved,

@@ -70,6 +70,7 @@ export class Transactions {
   readonly #metadata: ClusterMetadata;
   readonly #idempotence: Idempotence;
   readonly #wake: () => void;
+  readonly #failQueued: (topic: string, partition: number, error: Error) => void;
   #state: State = "uninitialized";
   #fencedError: ProducerFencedError | null = null;
   #coordinator: { nodeId: number; endpoint: Endpoint } | null = null;
@@ -89,7 +90,9 @@ export class Transactions {
     metadata: ClusterMetadata,
     idempotence: Idempotence,
     wake: () => void,
+    failQueued: (topic: string, partition: number, error: Error) => void,
   ) {
+    this.#failQueued = failQueued;
     this.#options = options;
     this.#network = network;
     this.#metadata = metadata;
@@ -170,7 +173,14 @@ export class Transactions {
           this.#added.add(key);
         }
       },
-      (error) => this.batchFailed(error),
+      (error) => {
+        // The records of partitions that could not join the transaction cannot be sent in it.
+        for (const [key, { topic, partition }] of adding) {
+          this.#pending.delete(key);
+          this.#failQueued(topic, partition, error);
+        }
+        this.batchFailed(error);
+      },
     ).finally(() => {
       this.#adding = false;
       this.#wake();
