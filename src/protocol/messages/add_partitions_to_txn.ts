@@ -14,6 +14,7 @@
 
 import type { Api } from "../api.ts";
 import type { Reader, Writer } from "../primitives.ts";
+import { readTopicPartitionErrors, type TopicPartitionErrors } from "./topic_partition_errors.ts";
 
 /** Partitions of one topic to add. */
 export interface AddPartitionsToTxnTopic {
@@ -29,22 +30,10 @@ export interface AddPartitionsToTxnRequest {
   topics: readonly AddPartitionsToTxnTopic[];
 }
 
-/** Outcome for one partition. */
-export interface AddPartitionsToTxnPartitionResult {
-  partitionIndex: number;
-  errorCode: number;
-}
-
-/** Outcome for one topic. */
-export interface AddPartitionsToTxnTopicResult {
-  name: string;
-  partitions: AddPartitionsToTxnPartitionResult[];
-}
-
 /** AddPartitionsToTxn response body. */
 export interface AddPartitionsToTxnResponse {
   throttleTimeMs: number;
-  results: AddPartitionsToTxnTopicResult[];
+  results: TopicPartitionErrors[];
 }
 
 const FIRST_FLEXIBLE = 3;
@@ -74,16 +63,7 @@ export const AddPartitionsToTxn: Api<AddPartitionsToTxnRequest, AddPartitionsToT
   decodeResponse(r: Reader, version: number): AddPartitionsToTxnResponse {
     const flexible = version >= FIRST_FLEXIBLE;
     const throttleTimeMs = r.int32();
-    const results = r.array(flexible, (t): AddPartitionsToTxnTopicResult => {
-      const name = t.str(flexible);
-      const partitions = t.array(flexible, (p): AddPartitionsToTxnPartitionResult => {
-        const result = { partitionIndex: p.int32(), errorCode: p.int16() };
-        if (flexible) p.taggedFields();
-        return result;
-      }, 6);
-      if (flexible) t.taggedFields();
-      return { name, partitions };
-    }, 3);
+    const results = readTopicPartitionErrors(r, flexible);
     if (flexible) r.taggedFields();
     return { throttleTimeMs, results };
   },

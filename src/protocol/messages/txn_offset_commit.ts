@@ -17,6 +17,7 @@
 
 import type { Api } from "../api.ts";
 import type { Reader, Writer } from "../primitives.ts";
+import { readTopicPartitionErrors, type TopicPartitionErrors } from "./topic_partition_errors.ts";
 
 /** An offset to commit for one partition. */
 export interface TxnOffsetCommitPartition {
@@ -50,22 +51,10 @@ export interface TxnOffsetCommitRequest {
   topics: readonly TxnOffsetCommitTopic[];
 }
 
-/** Outcome for one partition. */
-export interface TxnOffsetCommitPartitionResult {
-  partitionIndex: number;
-  errorCode: number;
-}
-
-/** Outcome for one topic. */
-export interface TxnOffsetCommitTopicResult {
-  name: string;
-  partitions: TxnOffsetCommitPartitionResult[];
-}
-
 /** TxnOffsetCommit response body. */
 export interface TxnOffsetCommitResponse {
   throttleTimeMs: number;
-  topics: TxnOffsetCommitTopicResult[];
+  topics: TopicPartitionErrors[];
 }
 
 const FIRST_FLEXIBLE = 3;
@@ -105,16 +94,7 @@ export const TxnOffsetCommit: Api<TxnOffsetCommitRequest, TxnOffsetCommitRespons
   decodeResponse(r: Reader, version: number): TxnOffsetCommitResponse {
     const flexible = version >= FIRST_FLEXIBLE;
     const throttleTimeMs = r.int32();
-    const topics = r.array(flexible, (t): TxnOffsetCommitTopicResult => {
-      const name = t.str(flexible);
-      const partitions = t.array(flexible, (p): TxnOffsetCommitPartitionResult => {
-        const result = { partitionIndex: p.int32(), errorCode: p.int16() };
-        if (flexible) p.taggedFields();
-        return result;
-      }, 6);
-      if (flexible) t.taggedFields();
-      return { name, partitions };
-    }, 3);
+    const topics = readTopicPartitionErrors(r, flexible);
     if (flexible) r.taggedFields();
     return { throttleTimeMs, topics };
   },
