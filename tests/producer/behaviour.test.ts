@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { type AddressInfo, createServer } from "node:net";
 import { test } from "node:test";
 import {
   InvalidRecordError,
@@ -196,4 +197,17 @@ test("on a LogAppendTime topic, metadata carries the broker's append time", asyn
   } finally {
     await p.close();
   }
+});
+
+test("no broker reachable: a send rejects after maxBlockMs, and close does not hang", async () => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve)); // nothing listens there now
+  const p = new KafkaProducer({ bootstrapServers: [`127.0.0.1:${port}`], maxBlockMs: 700 });
+  const started = Date.now();
+  await assert.rejects(p.send({ topic: "anything", value: "v" }), TimeoutError);
+  const waited = Date.now() - started;
+  assert.ok(waited >= 600 && waited < 10_000, `rejected after ${waited} ms`);
+  await p.close();
 });
