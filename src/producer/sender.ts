@@ -305,8 +305,14 @@ export class Sender {
       );
       return;
     }
-    // Transactions use the protocol in which partitions are added explicitly: Produce ≤ v11.
-    const version = transactions ? Math.min(connection.versionOf(Produce), 11) : undefined;
+    let version: number | undefined;
+    try {
+      // Transactions use the protocol in which partitions are added explicitly: Produce ≤ v11.
+      version = transactions ? Math.min(connection.versionOf(Produce), 11) : undefined;
+    } catch (error) {
+      this.#onRequestFailed(batches, error); // the broker speaks no Produce version we do
+      return;
+    }
     connection.request(Produce, request, version).then(
       (response) => this.#onProduceResponse(batches, response),
       (error) => this.#onRequestFailed(batches, error),

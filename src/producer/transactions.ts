@@ -194,11 +194,8 @@ export class Transactions {
   }
 
   /** The coordinator knows a newer epoch: nothing more can be done with this producer. */
-  fence(error?: ProducerFencedError): void {
-    this.#fencedError ??= error ??
-      new ProducerFencedError(
-        `transactional id ${this.#options.transactionalId} was taken over by a newer producer`,
-      );
+  fence(error: ProducerFencedError): void {
+    this.#fencedError ??= error;
     this.#state = "fenced";
   }
 
