@@ -5,7 +5,7 @@
  */
 import { RecordAccumulator } from "../src/producer/accumulator.ts";
 import { BufferPool } from "../src/producer/buffer_pool.ts";
-import { keyedPartition, StickyPartitioner } from "../src/producer/partitioner.ts";
+import { partitionForKey, StickyPartitioner } from "../src/producer/partitioner.ts";
 import { serializeRecord } from "../src/producer/record.ts";
 import { ClusterMetadata } from "../src/producer/cluster_metadata.ts";
 
@@ -80,7 +80,7 @@ Deno.bench("send() into the accumulator, 100-byte value, string key (murmur2)", 
   b.start();
   for (let i = 0; i < RECORDS; i++) {
     const record = serializeRecord({ topic: "bench", key: `user-${i % 1000}`, value });
-    accumulator.tryAppend(record, keyedPartition(record.key!, 6), 0)!.catch(() => {});
+    accumulator.tryAppend(record, partitionForKey(record.key!, 6), 0)!.catch(() => {});
   }
   b.end();
   recycle(accumulator);

@@ -17,16 +17,17 @@
  * @module
  */
 
+import { utf8Scratch } from "../protocol/utf8.ts";
+
 const MURMUR2_SEED = 0x9747b28c;
 const MURMUR2_M = 0x5bd1e995;
 
 /**
  * Kafka's murmur2 hash (`org.apache.kafka.common.utils.Utils.murmur2`): MurmurHash2, 32-bit, seed
  * `0x9747b28c`, bytes read little-endian four at a time. Returns a signed 32-bit integer, as Java
- * does.
+ * does. `length` hashes only the first bytes of `data` (a scratch buffer).
  */
-export function murmur2(data: Uint8Array): number {
-  const length = data.length;
+export function murmur2(data: Uint8Array, length: number = data.length): number {
   let h = MURMUR2_SEED ^ length;
   const end4 = length & ~3;
   for (let i = 0; i < end4; i += 4) {
@@ -59,8 +60,19 @@ export function toPositive(n: number): number {
  * (`BuiltInPartitioner.partitionForKey`): `toPositive(murmur2(keyBytes)) % numPartitions`.
  * An empty key is a key (it hashes); only a null key goes to the {@link StickyPartitioner}.
  */
-export function keyedPartition(keyBytes: Uint8Array, numPartitions: number): number {
-  return (murmur2(keyBytes) & 0x7fffffff) % numPartitions;
+export function keyedPartition(
+  keyBytes: Uint8Array,
+  numPartitions: number,
+  length: number = keyBytes.length,
+): number {
+  return (murmur2(keyBytes, length) & 0x7fffffff) % numPartitions;
+}
+
+/** {@link keyedPartition} of a key given as bytes or as text (hashed as its UTF-8 bytes). */
+export function partitionForKey(key: Uint8Array | string, numPartitions: number): number {
+  if (typeof key !== "string") return keyedPartition(key, numPartitions);
+  const { bytes, length } = utf8Scratch(key);
+  return keyedPartition(bytes, numPartitions, length);
 }
 
 /**

@@ -33,8 +33,9 @@ import { BufferPool } from "./buffer_pool.ts";
 import { ClusterMetadata } from "./cluster_metadata.ts";
 import { Idempotence } from "./idempotence.ts";
 import { type TransactionOffset, Transactions } from "./transactions.ts";
-import { keyedPartition, StickyPartitioner } from "./partitioner.ts";
+import { partitionForKey, StickyPartitioner } from "./partitioner.ts";
 import {
+  dataBytes,
   type ProducerRecord,
   type RecordMetadata,
   type SerializedRecord,
@@ -283,12 +284,12 @@ export class KafkaProducer {
     } else if (this.#config.partitioner) {
       partition = this.#config.partitioner({
         topic: record.topic,
-        key: record.key,
-        value: record.value,
+        key: dataBytes(record.key),
+        value: dataBytes(record.value),
         numPartitions: count,
       });
     } else if (record.key !== null && !this.#config.partitionerIgnoreKeys) {
-      return keyedPartition(record.key, count);
+      return partitionForKey(record.key, count);
     } else {
       return this.#sticky.partition(
         record.topic,

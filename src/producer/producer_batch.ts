@@ -12,6 +12,7 @@ import {
   readBatchRecords,
   RECORD_BATCH_OVERHEAD,
   RecordBatchWriter,
+  type RecordData,
   type RecordHeader,
 } from "../protocol/record_batch.ts";
 import type { RecordMetadata } from "./record.ts";
@@ -103,8 +104,8 @@ export class ProducerBatch {
    */
   tryAppend(
     timestamp: number,
-    key: Uint8Array | null,
-    value: Uint8Array | null,
+    key: RecordData,
+    value: RecordData,
     headers: readonly RecordHeader[],
   ): Promise<RecordMetadata> | null {
     if (this.#bytes !== null || !this.#writer.tryAppend(timestamp, key, value, headers)) {

@@ -6,7 +6,7 @@
  */
 
 import { InvalidRecordError } from "../errors.ts";
-import type { RecordHeader } from "../protocol/record_batch.ts";
+import type { RecordData as BatchData, RecordHeader } from "../protocol/record_batch.ts";
 
 /** A key, value or header value: text (sent as UTF-8) or raw bytes. */
 export type RecordData = string | Uint8Array;
@@ -38,13 +38,13 @@ export interface RecordMetadata {
   timestamp: bigint;
 }
 
-/** A record converted to what a batch stores. */
+/** A record checked and converted to what a batch stores (strings stay strings: see utf8.ts). */
 export interface SerializedRecord {
   topic: string;
   partition: number | undefined;
   timestamp: number;
-  key: Uint8Array | null;
-  value: Uint8Array | null;
+  key: BatchData;
+  value: BatchData;
   headers: RecordHeader[];
 }
 
@@ -53,11 +53,15 @@ const NO_HEADERS: RecordHeader[] = [];
 const MAX_TOPIC_LENGTH = 249;
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 
-function toBytes(data: RecordData | null | undefined, what: string): Uint8Array | null {
+function checkData(data: RecordData | null | undefined, what: string): BatchData {
   if (data === null || data === undefined) return null;
-  if (typeof data === "string") return encoder.encode(data);
-  if (data instanceof Uint8Array) return data;
+  if (typeof data === "string" || data instanceof Uint8Array) return data;
   throw new InvalidRecordError(`${what} must be a string, a Uint8Array or null`);
+}
+
+/** Bytes of a key or value (for callers that need bytes, such as a custom partitioner). */
+export function dataBytes(data: BatchData): Uint8Array | null {
+  return typeof data === "string" ? encoder.encode(data) : data;
 }
 
 function toHeaders(headers: RecordHeaders | undefined): RecordHeader[] {
@@ -67,7 +71,7 @@ function toHeaders(headers: RecordHeaders | undefined): RecordHeader[] {
     : Object.entries(headers as Readonly<Record<string, RecordData>>);
   return pairs.map(([name, value]): RecordHeader => {
     if (typeof name !== "string") throw new InvalidRecordError("header names must be strings");
-    return [encoder.encode(name), toBytes(value, `header "${name}"`)];
+    return [encoder.encode(name), dataBytes(checkData(value, `header "${name}"`))];
   });
 }
 
@@ -108,8 +112,8 @@ export function serializeRecord(record: ProducerRecord): SerializedRecord {
     topic: record.topic,
     partition,
     timestamp: toTimestamp(record.timestamp),
-    key: toBytes(record.key, "key"),
-    value: toBytes(record.value, "value"),
+    key: checkData(record.key, "key"),
+    value: checkData(record.value, "value"),
     headers: toHeaders(record.headers),
   };
 }

@@ -20,6 +20,7 @@
 import { ProtocolError } from "../errors.ts";
 import { crc32c } from "./crc32c.ts";
 import { Reader, varintSize, varlongSize } from "./primitives.ts";
+import { utf8Length, writeUtf8 } from "./utf8.ts";
 
 /** Size of the batch header that precedes the records. */
 export const RECORD_BATCH_OVERHEAD = 61;
@@ -39,12 +40,15 @@ export const BatchAttribute = {
 /** One record header, name and value already in bytes. `null` value is allowed by the format. */
 export type RecordHeader = readonly [name: Uint8Array, value: Uint8Array | null];
 
+/** A key or value: bytes, or text the batch writes as UTF-8 straight into its buffer. */
+export type RecordData = Uint8Array | string | null;
+
 /** A record's content as the batch stores it. */
 export interface BatchRecord {
   /** Milliseconds since the epoch. */
   timestamp: number;
-  key: Uint8Array | null;
-  value: Uint8Array | null;
+  key: RecordData;
+  value: RecordData;
   headers: readonly RecordHeader[];
 }
 
@@ -62,22 +66,29 @@ export interface BatchHeader {
   logAppendTime?: boolean;
 }
 
-function bytesFieldSize(bytes: Uint8Array | null): number {
-  return bytes === null ? 1 : varintSize(bytes.length) + bytes.length;
+/** Bytes of a key or value; -1 for null. */
+function dataLength(data: RecordData): number {
+  if (data === null) return -1;
+  return typeof data === "string" ? utf8Length(data) : data.length;
+}
+
+/** Bytes of a varint-length field whose content is `length` bytes (-1: null). */
+function fieldSize(length: number): number {
+  return length < 0 ? 1 : varintSize(length) + length;
 }
 
 /** Size of a record's body: everything after its own length varint. */
 function recordBodySize(
   timestampDelta: number,
   offsetDelta: number,
-  key: Uint8Array | null,
-  value: Uint8Array | null,
+  keyLength: number,
+  valueLength: number,
   headers: readonly RecordHeader[],
 ): number {
-  let size = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + bytesFieldSize(key) +
-    bytesFieldSize(value) + varintSize(headers.length);
+  let size = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + fieldSize(keyLength) +
+    fieldSize(valueLength) + varintSize(headers.length);
   for (const [name, headerValue] of headers) {
-    size += bytesFieldSize(name) + bytesFieldSize(headerValue);
+    size += fieldSize(name.length) + fieldSize(headerValue === null ? -1 : headerValue.length);
   }
   return size;
 }
@@ -87,11 +98,11 @@ function recordBodySize(
  * (the deltas are counted at their widest).
  */
 export function estimateRecordSize(
-  key: Uint8Array | null,
-  value: Uint8Array | null,
+  key: RecordData,
+  value: RecordData,
   headers: readonly RecordHeader[],
 ): number {
-  const body = recordBodySize(0, 0, key, value, headers) + 9 + 4; // widest varlong / varint
+  const body = recordBodySize(0, 0, dataLength(key), dataLength(value), headers) + 9 + 4;
   return varintSize(body) + body;
 }
 
@@ -130,8 +141,8 @@ export class RecordBatchWriter {
    */
   tryAppend(
     timestamp: number,
-    key: Uint8Array | null,
-    value: Uint8Array | null,
+    key: RecordData,
+    value: RecordData,
     headers: readonly RecordHeader[],
   ): boolean {
     if (this.#count === 0) {
@@ -140,7 +151,9 @@ export class RecordBatchWriter {
     }
     const timestampDelta = timestamp - this.#baseTimestamp;
     const offsetDelta = this.#count;
-    const bodySize = recordBodySize(timestampDelta, offsetDelta, key, value, headers);
+    const keyLength = dataLength(key);
+    const valueLength = dataLength(value);
+    const bodySize = recordBodySize(timestampDelta, offsetDelta, keyLength, valueLength, headers);
     if (varintSize(bodySize) + bodySize > this.#buf.length - this.#pos) return false;
 
     const buf = this.#buf;
@@ -148,12 +161,12 @@ export class RecordBatchWriter {
     buf[p++] = 0; // record attributes: unused
     p = writeVarlong(buf, p, timestampDelta);
     p = writeVarint(buf, p, offsetDelta);
-    p = writeBytesField(buf, p, key);
-    p = writeBytesField(buf, p, value);
+    p = writeField(buf, p, key, keyLength);
+    p = writeField(buf, p, value, valueLength);
     p = writeVarint(buf, p, headers.length);
     for (const [name, headerValue] of headers) {
-      p = writeBytesField(buf, p, name);
-      p = writeBytesField(buf, p, headerValue);
+      p = writeField(buf, p, name, name.length);
+      p = writeField(buf, p, headerValue, headerValue === null ? -1 : headerValue.length);
     }
     this.#pos = p;
     this.#count++;
@@ -194,7 +207,13 @@ export function encodeRecordBatch(
   let size = RECORD_BATCH_OVERHEAD;
   const base = records[0].timestamp;
   records.forEach((r, i) => {
-    const body = recordBodySize(r.timestamp - base, i, r.key, r.value, r.headers);
+    const body = recordBodySize(
+      r.timestamp - base,
+      i,
+      dataLength(r.key),
+      dataLength(r.value),
+      r.headers,
+    );
     size += varintSize(body) + body;
   });
   const writer = new RecordBatchWriter(new Uint8Array(size));
@@ -260,9 +279,11 @@ function writeVarlong(buf: Uint8Array, pos: number, value: number): number {
   return pos;
 }
 
-function writeBytesField(buf: Uint8Array, pos: number, bytes: Uint8Array | null): number {
-  if (bytes === null) return writeVarint(buf, pos, -1);
-  pos = writeVarint(buf, pos, bytes.length);
-  buf.set(bytes, pos);
-  return pos + bytes.length;
+/** A varint length (-1 for null) and the content, bytes or UTF-8 text of `length` bytes. */
+function writeField(buf: Uint8Array, pos: number, data: RecordData, length: number): number {
+  pos = writeVarint(buf, pos, length);
+  if (data === null) return pos;
+  if (typeof data === "string") return writeUtf8(buf, pos, data, length);
+  buf.set(data, pos);
+  return pos + length;
 }
