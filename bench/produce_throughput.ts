@@ -6,7 +6,8 @@
  *   bun bench/produce_throughput.ts --size 1024 --acks all
  *
  * Options: --records N (500000), --size BYTES (100), --acks 0|1|all (1), --partitions N (6),
- * --linger MS (5), --batch BYTES (16384). Prints one human line and one JSON line.
+ * --linger MS (5), --batch BYTES (16384), --idempotence true|false (the producer's default:
+ * on with acks all). Prints one human line and one JSON line.
  */
 
 import process from "node:process";
@@ -25,6 +26,10 @@ const acks: Acks = acksOption === "all" ? "all" : (Number(acksOption) as Acks);
 const partitions = Number(option("partitions", "6"));
 const lingerMs = Number(option("linger", "5"));
 const batchSize = Number(option("batch", "16384"));
+const idempotenceOption = option("idempotence", "default");
+const enableIdempotence = idempotenceOption === "default"
+  ? undefined
+  : idempotenceOption === "true";
 const runtime = "Bun" in globalThis
   ? `bun ${process.versions.bun}`
   : "Deno" in globalThis
@@ -36,7 +41,13 @@ const admin = await KafkaAdmin.connect({ bootstrapServers });
 await admin.createTopics([{ name: topic, numPartitions: partitions, replicationFactor: 1 }]);
 admin.close();
 
-const producer = new KafkaProducer({ bootstrapServers, acks, lingerMs, batchSize });
+const producer = new KafkaProducer({
+  bootstrapServers,
+  acks,
+  lingerMs,
+  batchSize,
+  enableIdempotence,
+});
 const value = Uint8Array.from({ length: size }, (_, i) => 97 + (i % 26));
 await producer.send({ topic, value }); // metadata, connections, leaders ready
 
@@ -55,7 +66,8 @@ await producer.close();
 const perSecond = records / seconds;
 const mbPerSecond = (records * size) / seconds / 1e6;
 console.log(
-  `${runtime}: ${records} x ${size} B, acks ${acksOption}, ${partitions} partitions: ` +
+  `${runtime}: ${records} x ${size} B, acks ${acksOption}, idempotence ${idempotenceOption}, ` +
+    `${partitions} partitions: ` +
     `${Math.round(perSecond).toLocaleString("en")} records/s, ${mbPerSecond.toFixed(1)} MB/s, ` +
     `${failed} failed${failed ? ` (first: ${firstError})` : ""}`,
 );
