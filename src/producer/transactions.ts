@@ -25,7 +25,7 @@ import type { Api } from "../protocol/api.ts";
 import { AddOffsetsToTxn } from "../protocol/messages/add_offsets_to_txn.ts";
 import { AddPartitionsToTxn } from "../protocol/messages/add_partitions_to_txn.ts";
 import { EndTxn } from "../protocol/messages/end_txn.ts";
-import { FindCoordinator } from "../protocol/messages/find_coordinator.ts";
+import { CoordinatorKeyType, FindCoordinator } from "../protocol/messages/find_coordinator.ts";
 import { InitProducerId } from "../protocol/messages/init_producer_id.ts";
 import { TxnOffsetCommit } from "../protocol/messages/txn_offset_commit.ts";
 import type { Endpoint } from "../transport/transport.ts";
@@ -52,9 +52,6 @@ export interface TransactionsOptions {
   retryBackoffMs: number;
   bootstrap: readonly Endpoint[];
 }
-
-const KEY_TYPE_GROUP = 0;
-const KEY_TYPE_TRANSACTION = 1;
 
 /** Coordinator errors after which the coordinator must be looked up again. */
 const COORDINATOR_MOVED = new Set<number>([15, 16]); // COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
@@ -240,7 +237,7 @@ export class Transactions {
         })),
       }),
       (r) => firstError(r.topics.flatMap((t) => t.partitions.map((p) => p.errorCode))),
-      { keyType: KEY_TYPE_GROUP, key: groupId },
+      { keyType: CoordinatorKeyType.GROUP, key: groupId },
       // v5+ belongs to transaction protocol v2 (offsets added implicitly): not used here.
       4,
     );
@@ -309,7 +306,7 @@ export class Transactions {
     request: () => Req,
     errorOf: (response: Res) => number,
     target: { keyType: number; key: string } = {
-      keyType: KEY_TYPE_TRANSACTION,
+      keyType: CoordinatorKeyType.TRANSACTION,
       key: this.#options.transactionalId,
     },
     maxVersion = Infinity,
@@ -344,13 +341,13 @@ export class Transactions {
   }
 
   #forgetCoordinator(target: { keyType: number }): void {
-    if (target.keyType === KEY_TYPE_TRANSACTION) this.#coordinator = null;
+    if (target.keyType === CoordinatorKeyType.TRANSACTION) this.#coordinator = null;
   }
 
   async #coordinatorConnection(target: { keyType: number; key: string }): Promise<Connection> {
-    const known = target.keyType === KEY_TYPE_TRANSACTION ? this.#coordinator : null;
+    const known = target.keyType === CoordinatorKeyType.TRANSACTION ? this.#coordinator : null;
     const coordinator = known ?? await this.#findCoordinator(target);
-    if (target.keyType === KEY_TYPE_TRANSACTION) this.#coordinator = coordinator;
+    if (target.keyType === CoordinatorKeyType.TRANSACTION) this.#coordinator = coordinator;
     return this.#network.connectionTo(coordinator.nodeId, coordinator.endpoint);
   }
 

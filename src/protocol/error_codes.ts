@@ -174,9 +174,6 @@ const RETRIABLE = new Set<number>([
 /** Names of the codes this package acts on. */
 export const ErrorCode = {
   NONE: 0,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  LEADER_NOT_AVAILABLE: 5,
-  NOT_LEADER_OR_FOLLOWER: 6,
   REPLICA_NOT_AVAILABLE: 9,
   MESSAGE_TOO_LARGE: 10,
   TOPIC_ALREADY_EXISTS: 36,

@@ -30,7 +30,7 @@ const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
 
 /** Attribute bits of a record batch. */
-export const BatchAttribute = {
+const BatchAttribute = {
   COMPRESSION_MASK: 0x07,
   LOG_APPEND_TIME: 0x08,
   TRANSACTIONAL: 0x10,
