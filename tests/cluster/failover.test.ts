@@ -1,0 +1,96 @@
+/**
+ * Failover on a 3-node cluster: an idempotent producer sends a bounded stream to a topic with
+ * replication factor 3 and min.insync.replicas 2 while the partition leaders' processes are
+ * killed (SIGKILL) and restarted in turn. kcat must then see every record exactly once, in send
+ * order per partition, and every promise must have resolved.
+ */
+
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { test } from "node:test";
+import { KafkaAdmin, KafkaProducer, type RecordMetadata } from "../../mod.ts";
+import { readTopic } from "../_lib/kafka.ts";
+
+function brokerSh(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "bash",
+      ["scripts/kafka/broker.sh", ...args],
+      { timeout: 120_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`broker.sh ${args.join(" ")}: ${stderr}`, { cause: error }));
+        else resolve(stdout.trim());
+      },
+    );
+  });
+}
+
+const RECORDS = 60_000;
+const PARTITIONS = 3;
+
+test("3 nodes: leaders killed and restarted in turn; every record once, in order", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kafka-edge-failover-"));
+  try {
+    const bootstrap = (await brokerSh(["start", "--dir", dir, "--nodes", "3", "--port", "29192"]))
+      .split(",");
+    const admin = await KafkaAdmin.connect({ bootstrapServers: bootstrap });
+    await admin.createTopics([{
+      name: "failover",
+      numPartitions: PARTITIONS,
+      replicationFactor: 3,
+      configs: { "min.insync.replicas": "2" },
+    }]);
+    admin.close();
+
+    const producer = new KafkaProducer({
+      bootstrapServers: bootstrap,
+      lingerMs: 5,
+      requestTimeoutMs: 10_000,
+      deliveryTimeoutMs: 120_000,
+    });
+    const sends: Promise<RecordMetadata>[] = [];
+    const sending = (async () => {
+      for (let i = 0; i < RECORDS; i++) {
+        sends.push(producer.send({ topic: "failover", key: `k${i % 30}`, value: String(i) }));
+        if (i % 500 === 499) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    // Kill and restart each node in turn while records flow.
+    for (const node of [1, 2, 3]) {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await brokerSh(["kill-node", "--dir", dir, "--node", String(node)]);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await brokerSh(["start-node", "--dir", dir, "--node", String(node)]);
+    }
+    await sending;
+    const results = await Promise.allSettled(sends);
+    await producer.close();
+    const failures = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+    assert.equal(
+      failures.length,
+      0,
+      `${failures.length} sends failed, first: ${failures[0]?.reason}`,
+    );
+
+    // kcat reads from KAFKA_BOOTSTRAP: point it at this cluster for the read, then restore it.
+    const suiteBroker = process.env.KAFKA_BOOTSTRAP;
+    process.env.KAFKA_BOOTSTRAP = bootstrap.join(",");
+    const read = await readTopic("failover").finally(() => {
+      if (suiteBroker === undefined) delete process.env.KAFKA_BOOTSTRAP;
+      else process.env.KAFKA_BOOTSTRAP = suiteBroker;
+    });
+    assert.equal(read.length, RECORDS, "kcat sees every record exactly once");
+    assert.equal(new Set(read.map((r) => r.value)).size, RECORDS, "no duplicates");
+    for (let p = 0; p < PARTITIONS; p++) {
+      const order = read.filter((r) => r.partition === p).map((r) => Number(r.value));
+      assert.deepEqual(order, [...order].sort((a, b) => a - b), `partition ${p} out of send order`);
+    }
+  } finally {
+    await brokerSh(["stop", "--dir", dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
