@@ -19,7 +19,6 @@ import type { Reader, Writer } from "../primitives.ts";
 export const CoordinatorKeyType = {
   GROUP: 0,
   TRANSACTION: 1,
-  SHARE: 2,
 } as const;
 
 /** FindCoordinator request body. */
