@@ -26,6 +26,12 @@ export type { Acks, ProducerConfig } from "./src/config.ts";
 export type { TransportName } from "./src/transport/detect.ts";
 export type { CustomPartitioner } from "./src/producer/partitioner.ts";
 export { type AdminOptions, KafkaAdmin, type NewTopic } from "./src/admin.ts";
+export type {
+  BrokerMetadata,
+  MetadataResponse,
+  PartitionMetadata,
+  TopicMetadata,
+} from "./src/protocol/messages/metadata.ts";
 export {
   BufferExhaustedError,
   ConfigError,

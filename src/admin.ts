@@ -19,7 +19,9 @@ import { SOFTWARE_NAME, SOFTWARE_VERSION } from "./version.ts";
 export interface AdminOptions {
   /** `host:port` of one or more brokers. */
   bootstrapServers: readonly string[];
+  /** Sent with every request. Default "kafka-edge-admin". */
   clientId?: string;
+  /** How long to wait for a response. Default 30000. */
   requestTimeoutMs?: number;
   /** Defaults to the current runtime's transport. */
   transport?: Transport;
@@ -27,6 +29,7 @@ export interface AdminOptions {
 
 /** A topic to create. */
 export interface NewTopic {
+  /** The topic's name. */
   name: string;
   /** Defaults to the broker's `num.partitions`. */
   numPartitions?: number;
@@ -36,7 +39,21 @@ export interface NewTopic {
   configs?: Record<string, string>;
 }
 
-/** Admin operations over one broker connection. */
+/**
+ * Admin operations over one broker connection.
+ *
+ * @example Create a topic before producing to it
+ * ```ts
+ * import { KafkaAdmin } from "@kafka-edge/producer";
+ *
+ * const admin = await KafkaAdmin.connect({ bootstrapServers: ["127.0.0.1:9092"] });
+ * try {
+ *   await admin.createTopics([{ name: "events", numPartitions: 3 }], { ignoreExisting: true });
+ * } finally {
+ *   admin.close();
+ * }
+ * ```
+ */
 export class KafkaAdmin {
   readonly #connection: Connection;
 

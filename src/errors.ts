@@ -7,11 +7,28 @@
 
 import { errorName, isRetriableErrorCode } from "./protocol/error_codes.ts";
 
-/** Base class of every error raised by kafka-edge. */
+/**
+ * Base class of every error raised by kafka-edge.
+ *
+ * @example Tell failures apart
+ * ```ts
+ * import { KafkaBrokerError, KafkaEdgeError, KafkaProducer } from "@kafka-edge/producer";
+ *
+ * const producer = new KafkaProducer({ bootstrapServers: ["127.0.0.1:9092"] });
+ * try {
+ *   await producer.send({ topic: "events", value: "x" });
+ * } catch (error) {
+ *   if (error instanceof KafkaBrokerError) console.error(error.kafkaName, error.code);
+ *   else if (error instanceof KafkaEdgeError) console.error(error.name, error.retriable);
+ *   else throw error;
+ * }
+ * ```
+ */
 export class KafkaEdgeError extends Error {
   /** True when the same operation may succeed if tried again. */
   readonly retriable: boolean;
 
+  /** `retriable` defaults to false. */
   constructor(message: string, options?: { cause?: unknown; retriable?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -41,11 +58,25 @@ export class KafkaBrokerError extends KafkaEdgeError {
   }
 }
 
-/** A configuration value is missing, of the wrong type or out of range. */
+/**
+ * A configuration value is missing, of the wrong type or out of range.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, KafkaProducer } from "@kafka-edge/producer";
+ *
+ * try {
+ *   new KafkaProducer({ bootstrapServers: ["127.0.0.1:9092"], lingerMs: -1 });
+ * } catch (error) {
+ *   if (error instanceof ConfigError) console.error(error.field); // "lingerMs"
+ * }
+ * ```
+ */
 export class ConfigError extends KafkaEdgeError {
   /** The offending field, e.g. "batchSize", when one field is to blame. */
   readonly field: string | undefined;
 
+  /** `field` names the offending setting. */
   constructor(message: string, options?: { field?: string; cause?: unknown }) {
     super(message, { cause: options?.cause });
     this.field = options?.field;
@@ -75,6 +106,7 @@ export class UnsupportedVersionError extends KafkaEdgeError {}
 
 /** A connection could not be made, or was lost with requests in flight. */
 export class ConnectionError extends KafkaEdgeError {
+  /** Always retriable. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, { cause: options?.cause, retriable: true });
   }
@@ -82,6 +114,7 @@ export class ConnectionError extends KafkaEdgeError {
 
 /** An operation did not complete within its configured time. */
 export class TimeoutError extends KafkaEdgeError {
+  /** Retriable unless `retriable` says otherwise. */
   constructor(message: string, options?: { cause?: unknown; retriable?: boolean }) {
     super(message, { cause: options?.cause, retriable: options?.retriable ?? true });
   }
@@ -89,6 +122,7 @@ export class TimeoutError extends KafkaEdgeError {
 
 /** `bufferMemory` stayed full for `maxBlockMs`: the record was not accepted. */
 export class BufferExhaustedError extends TimeoutError {
+  /** Always retriable. */
   constructor(message: string) {
     super(message, { retriable: true });
   }

@@ -126,8 +126,8 @@ interface StickyTopic {
  * without yielding in between, or a record appended after a switch is simply not counted.
  * Adaptive partitioning by queue size (`partitioner.adaptive.partitioning.enable`) is not done.
  *
- * @example
- * ```ts
+ * @example A sketch of the calls (not runnable alone)
+ * ```ts ignore
  * const sticky = new StickyPartitioner({ batchSize: 16384 });
  * const p = sticky.partition("events", 6, available); // `available` cached per metadata update
  * const bytes = accumulator.append("events", p, record); // the record's size in the batch

@@ -46,7 +46,9 @@ import { Sender } from "./sender.ts";
 
 /** A partition as `partitionsFor` reports it. */
 export interface PartitionInfo {
+  /** The topic. */
   topic: string;
+  /** The partition number, from 0. */
   partition: number;
   /** Node id of the leader, -1 when it has none right now. */
   leader: number;
@@ -58,7 +60,20 @@ interface BlockedSend {
   result: Deferred<RecordMetadata>;
 }
 
-/** A Kafka producer. */
+/**
+ * A Kafka producer: batches records per partition, sends them to the partitions' leaders and
+ * resolves each `send()` with where the record was written.
+ *
+ * @example Send without awaiting each record, then wait for all of them
+ * ```ts
+ * import { KafkaProducer } from "@kafka-edge/producer";
+ *
+ * const producer = new KafkaProducer({ bootstrapServers: ["127.0.0.1:9092"] });
+ * const sent = ["a", "b", "c"].map((value) => producer.send({ topic: "letters", value }));
+ * for (const meta of await Promise.all(sent)) console.log(meta.partition, meta.offset);
+ * await producer.close();
+ * ```
+ */
 export class KafkaProducer {
   readonly #config: ResolvedProducerConfig;
   readonly #pool: BufferPool;
@@ -121,6 +136,21 @@ export class KafkaProducer {
    * `acks`), or rejects with a typed error: {@link InvalidRecordError}, {@link RecordTooLargeError},
    * {@link TimeoutError} (no metadata or delivery in time), {@link BufferExhaustedError},
    * {@link KafkaBrokerError}, {@link ProducerClosedError}.
+   *
+   * @example A keyed record with headers
+   * ```ts
+   * import { KafkaProducer } from "@kafka-edge/producer";
+   *
+   * const producer = new KafkaProducer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * const meta = await producer.send({
+   *   topic: "orders",
+   *   key: "customer-7", // the same key always goes to the same partition
+   *   value: JSON.stringify({ total: 42 }),
+   *   headers: { "content-type": "application/json" },
+   * });
+   * console.log(`partition ${meta.partition}, offset ${meta.offset}`);
+   * await producer.close();
+   * ```
    */
   send(record: ProducerRecord): Promise<RecordMetadata> {
     if (this.#closing) return Promise.reject(new ProducerClosedError("send() after close()"));
@@ -147,6 +177,22 @@ export class KafkaProducer {
    * Registers this producer's `transactionalId` with its transaction coordinator. Any older
    * producer with the same id is fenced: its further calls reject with {@link ProducerFencedError}.
    * Call once, before the first transaction.
+   *
+   * @example A transaction
+   * ```ts
+   * import { KafkaProducer } from "@kafka-edge/producer";
+   *
+   * const producer = new KafkaProducer({
+   *   bootstrapServers: ["127.0.0.1:9092"],
+   *   transactionalId: "orders-1",
+   * });
+   * await producer.initTransactions();
+   * producer.beginTransaction();
+   * producer.send({ topic: "orders", key: "o-1", value: "paid" });
+   * producer.send({ topic: "invoices", key: "o-1", value: "due" });
+   * await producer.commitTransaction(); // both records become visible together
+   * await producer.close();
+   * ```
    */
   async initTransactions(): Promise<void> {
     await this.#transactional().init();

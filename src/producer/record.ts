@@ -18,9 +18,13 @@ export type RecordHeaders =
 
 /** A record to send. */
 export interface ProducerRecord {
+  /** The topic to write to. */
   topic: string;
+  /** Picks the partition (murmur2, as the Java client) unless `partition` is set. Default null. */
   key?: RecordData | null;
+  /** The payload; null is a tombstone on compacted topics. */
   value: RecordData | null;
+  /** Header names and values, kept in order. */
   headers?: RecordHeaders;
   /** A partition of the caller's choosing; otherwise the partitioner picks one. */
   partition?: number;
@@ -30,7 +34,9 @@ export interface ProducerRecord {
 
 /** Where a record was written. */
 export interface RecordMetadata {
+  /** The topic written to. */
   topic: string;
+  /** The partition written to. */
   partition: number;
   /** The record's offset in its partition; -1n with acks 0. */
   offset: bigint;

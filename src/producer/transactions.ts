@@ -35,9 +35,13 @@ import type { ProducerBatch } from "./producer_batch.ts";
 
 /** Offsets to commit with a transaction: the next offset to consume, per topic partition. */
 export interface TransactionOffset {
+  /** The consumed topic. */
   topic: string;
+  /** The consumed partition. */
   partition: number;
+  /** The next offset to consume (the last processed one plus 1). */
   offset: bigint;
+  /** Free text stored with the offset. Default null. */
   metadata?: string | null;
 }
 

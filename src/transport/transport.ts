@@ -10,7 +10,9 @@
 
 /** Where to connect. */
 export interface Endpoint {
+  /** Host name or IP address. */
   host: string;
+  /** TCP port. */
   port: number;
 }
 
@@ -34,8 +36,13 @@ export interface TransportConnection {
   close(): void;
 }
 
-/** A runtime's way of opening connections. */
+/**
+ * A runtime's way of opening connections. The producer picks Deno's, Bun's or `node:net`'s
+ * itself; pass one of your own as the `transport` setting to replace them.
+ */
 export interface Transport {
+  /** Shown in errors and logs, e.g. "deno". */
   readonly name: string;
+  /** Opens a TCP connection; rejects if it cannot be made. */
   connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection>;
 }

@@ -17,39 +17,59 @@ export interface MetadataRequest {
 
 /** One broker of the cluster. */
 export interface BrokerMetadata {
+  /** The broker's node id. */
   nodeId: number;
+  /** Host it advertises. */
   host: string;
+  /** Port it advertises. */
   port: number;
+  /** Its rack, if configured. */
   rack: string | null;
 }
 
 /** One partition of a topic. */
 export interface PartitionMetadata {
+  /** Kafka error code for this partition, 0 when none (e.g. 5 LEADER_NOT_AVAILABLE). */
   errorCode: number;
+  /** The partition number. */
   partitionIndex: number;
+  /** Node id of the leader, -1 when there is none. */
   leaderId: number;
+  /** The leader's epoch. */
   leaderEpoch: number;
+  /** Node ids of all replicas. */
   replicaNodes: number[];
+  /** Node ids of the in-sync replicas. */
   isrNodes: number[];
+  /** Node ids of replicas that are offline. */
   offlineReplicas: number[];
 }
 
 /** One topic. */
 export interface TopicMetadata {
+  /** Kafka error code for this topic, 0 when none (e.g. 3 UNKNOWN_TOPIC_OR_PARTITION). */
   errorCode: number;
+  /** The topic's name. */
   name: string;
   /** 16 bytes; all zero when unknown or before v10. */
   topicId: Uint8Array;
+  /** True for Kafka's own topics (e.g. __consumer_offsets). */
   isInternal: boolean;
+  /** Its partitions. */
   partitions: PartitionMetadata[];
 }
 
 /** Metadata response body. */
 export interface MetadataResponse {
+  /** How long the broker throttled the request (quota), in ms. */
   throttleTimeMs: number;
+  /** The brokers of the cluster. */
   brokers: BrokerMetadata[];
+  /** The cluster's id. */
   clusterId: string | null;
+  /** The node id the broker names as controller. */
   controllerId: number;
+  /** The topics asked for. */
   topics: TopicMetadata[];
   /** Top-level error (v13+), else 0. */
   errorCode: number;
