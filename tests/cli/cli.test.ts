@@ -1,0 +1,141 @@
+/**
+ * The CLI end to end: lines piped into a child process of the runtime under test (`deno run`,
+ * `bun`, `node` on the build), records read back by kcat; failures give exit code 1 and say why,
+ * a bad command line or configuration exit code 2.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
+import { createTopic } from "../_lib/plain_client.ts";
+import { cliCommand, type ProcessResult, runProcess } from "../_lib/run_process.ts";
+
+function runCli(args: readonly string[], input: string): Promise<ProcessResult> {
+  const [command, prefix] = cliCommand();
+  return runProcess(command, [
+    ...prefix,
+    "--bootstrap-server",
+    bootstrapServers().join(","),
+    ...args,
+  ], input);
+}
+
+interface Line {
+  key: string | null;
+  value: string;
+}
+
+test("every line becomes a record: keys split at the separator, headers on each, order kept", async () => {
+  const topic = uniqueTopic("cli-lines");
+  await createTopic(topic, 3);
+  const lines: Line[] = Array.from(
+    { length: 3000 },
+    (_, i) =>
+      i % 10 === 0
+        ? { key: null, value: `#${i} without a key` }
+        : { key: `user-${i % 17}`, value: `#${i} ${"é".repeat(i % 9)} a::b` }, // "::" again in the value
+  );
+  lines.push({ key: "", value: "empty key" });
+  lines.push({ key: "empty-value", value: "" });
+  lines.push({ key: "big", value: "x".repeat(300_000) }); // spans many stdin chunks
+  lines.push({ key: "last", value: "no newline at the end" });
+  const text = lines.map((l, i) =>
+    (l.key === null ? l.value : `${l.key}::${l.value}`) +
+    (i === lines.length - 1 ? "" : i % 500 === 0 ? "\n\n" : "\n")
+  ).join("");
+
+  const result = await runCli([
+    "--topic",
+    topic,
+    "-K",
+    "::",
+    "-H",
+    "source=cli",
+    "-H",
+    "run=1",
+    "--acks",
+    "all",
+    "--linger-ms",
+    "20",
+    "--batch-size",
+    "32768",
+  ], text);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    new RegExp(`^${lines.length.toLocaleString("en-US")} records .* 0 failed`, "m"),
+  );
+
+  const read = await readTopic(topic);
+  assert.equal(read.length, lines.length, "one record per non-empty line");
+  const byValue = new Map(lines.map((line, index) => [line.value, { ...line, index }]));
+  const lastIndex = new Map<number, number>();
+  for (const record of read.sort((a, b) => Number(a.offset - b.offset))) {
+    const line = byValue.get(record.value ?? "");
+    assert.ok(line, `unexpected value ${record.value?.slice(0, 40)}`);
+    assert.equal(record.key, line.key);
+    assert.equal(record.headers, "source=cli,run=1");
+    // Within a partition, offsets follow the input order.
+    assert.ok(line.index > (lastIndex.get(record.partition) ?? -1), `order in ${record.partition}`);
+    lastIndex.set(record.partition, line.index);
+  }
+});
+
+test("a record that fails: exit code 1, the error named, the other records written", async () => {
+  const topic = uniqueTopic("cli-too-large");
+  await createTopic(topic, 1);
+  const input = `first\n${"z".repeat(5000)}\nthird\n`;
+  const result = await runCli(["-t", topic, "-X", "max.request.size=2048", "-q"], input);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /1 × RecordTooLargeError: .*maxRequestSize \(2048\)/);
+  assert.match(result.stderr, /1 of 3 records failed/);
+  assert.deepEqual((await readTopic(topic)).map((r) => r.value), ["first", "third"]);
+});
+
+test("an unknown topic: exit code 1 once maxBlockMs has passed, saying so", async () => {
+  const topic = uniqueTopic("cli-missing");
+  const result = await runCli(["-t", topic, "-X", "maxBlockMs=1500"], "a\nb\n");
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(
+    result.stderr,
+    new RegExp(`2 × TimeoutError: topic ${topic} not present in metadata`),
+  );
+  assert.match(result.stderr, /2 of 2 records failed/);
+});
+
+test("a bad command line or configuration: exit code 2 and the reason", async () => {
+  const missingTopic = await runCli([], "a\n");
+  assert.equal(missingTopic.code, 2);
+  assert.match(missingTopic.stderr, /--topic is required/);
+  assert.match(missingTopic.stderr, /Usage: kafka-edge/);
+
+  const badLinger = await runCli(["-t", "t", "--linger-ms", "-1"], "a\n");
+  assert.equal(badLinger.code, 2);
+  assert.match(badLinger.stderr, /invalid producer config: lingerMs/);
+
+  const badCompression = await runCli(["-t", "t", "--compression", "bogus"], "a\n");
+  assert.equal(badCompression.code, 2);
+  assert.match(badCompression.stderr, /invalid producer config: compressionType/);
+
+  const unknownFlag = await runCli(["-t", "t", "--frobnicate"], "a\n");
+  assert.equal(unknownFlag.code, 2);
+  assert.match(unknownFlag.stderr, /unknown option "--frobnicate"/);
+});
+
+test("--progress: a live line with records/s, MB/s and errors, rewritten in place", async () => {
+  const topic = uniqueTopic("cli-progress");
+  await createTopic(topic, 1);
+  const count = 20_000;
+  const input = Array.from({ length: count }, (_, i) => `record ${i}\n`).join("");
+  const result = await runCli(["-t", topic, "--progress"], input);
+  assert.equal(result.code, 0, result.stderr);
+  const updates = result.stderr.split("\r\x1b[K").slice(1);
+  assert.ok(updates.length >= 1, result.stderr);
+  assert.match(
+    updates.at(-1)!,
+    new RegExp(
+      `^${count.toLocaleString("en-US")} records, [\\d,]+ rec/s, [\\d.]+ MB/s, 0 errors\\n`,
+    ),
+  );
+  assert.equal((await readTopic(topic)).length, count);
+});
