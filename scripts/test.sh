@@ -6,7 +6,8 @@
 #
 # Every tests/**/*.test.ts is written with node:test and node:assert, so each runtime runs the
 # same files: Deno and Bun from TypeScript, Node from the build in .tmp/node (tsconfig.node.json).
-# tests/cluster/ (three brokers of its own, ~40 s) tests the harness, not a runtime: Deno only.
+# tests/cluster/ (three brokers of its own, ~40 s) tests the harness, and tests/package/ (npm pack,
+# install, produce from Node, ~30 s) the npm package, not a runtime: Deno only.
 #
 # Usage: scripts/test.sh [--runtime deno|bun|node]... [test files or folders under tests/]
 set -euo pipefail
@@ -40,7 +41,7 @@ fi
 echo "testing against Kafka at $KAFKA_BOOTSTRAP" >&2
 
 all_files=$(find "${paths[@]}" -name '*.test.ts' | sort)
-portable_files=$(grep -v '^tests/cluster/' <<<"$all_files" || true)
+portable_files=$(grep -Ev '^tests/(cluster|package)/' <<<"$all_files" || true)
 
 total_passed=0
 total_failed=0

@@ -1,0 +1,131 @@
+/**
+ * The npm package as a user gets it: `npm pack` (which builds dist/), the tarball installed into
+ * a fresh project, then a plain Node script importing the package by name produces to the broker,
+ * the `kafka-edge` bin does too, and a TypeScript consumer type-checks against the shipped .d.ts.
+ * kcat reads back what was written. It tests the package, not a runtime: scripts/test.sh runs it
+ * on Deno only.
+ */
+
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
+import { createTopic } from "../_lib/plain_client.ts";
+import { type ProcessResult, runProcess } from "../_lib/run_process.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+async function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  input = "",
+): Promise<ProcessResult> {
+  const result = await runProcess(command, args, input, { cwd, timeoutMs: 180_000 });
+  assert.equal(result.code, 0, `${command} ${args.join(" ")}: ${result.stderr}`);
+  return result;
+}
+
+const PRODUCE_SCRIPT = `
+import { KafkaProducer } from "@kafka-edge/producer";
+const [bootstrap, topic, count] = process.argv.slice(2);
+const producer = new KafkaProducer({ bootstrapServers: bootstrap.split(","), lingerMs: 5 });
+const sent = await Promise.all(Array.from({ length: Number(count) }, (_, i) =>
+  producer.send({ topic, key: "k" + (i % 7), value: "from node #" + i, headers: { i: String(i) } })
+));
+await producer.close();
+console.log(JSON.stringify({ node: process.versions.node, offsets: sent.map((m) => String(m.offset)) }));
+`;
+
+const TYPED_CONSUMER = `
+import { KafkaProducer, type RecordMetadata } from "@kafka-edge/producer";
+const producer = new KafkaProducer({ bootstrapServers: ["127.0.0.1:9092"] });
+const meta: RecordMetadata = await producer.send({ topic: "t", value: "v" });
+export const offset: bigint = meta.offset;
+// @ts-expect-error lingerMs is a number: fails to compile if the types were missing or any
+new KafkaProducer({ bootstrapServers: ["127.0.0.1:9092"], lingerMs: "5" });
+`;
+
+test("npm pack, install the tarball, produce from plain Node by package name and with the bin", async () => {
+  const work = await mkdtemp(join(tmpdir(), "kafka-edge-npm-"));
+  try {
+    const pack = await run("npm", ["pack", "--json", "--pack-destination", work], root);
+    const [{ filename }] = JSON.parse(pack.stdout) as [{ filename: string }];
+    const project = join(work, "project");
+    await mkdir(project);
+    await writeFile(
+      join(project, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, type: "module" }),
+    );
+    await run("npm", [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--prefer-offline",
+      join(work, filename),
+    ], project);
+
+    // What the tarball holds: the build and the README, not the TypeScript sources or tests.
+    const installed = join(project, "node_modules", "@kafka-edge", "producer");
+    assert.deepEqual((await readdir(installed)).sort(), ["README.md", "dist", "package.json"]);
+    const manifest = JSON.parse(await readFile(join(installed, "package.json"), "utf8"));
+    const denoJson = JSON.parse(await readFile(join(root, "deno.json"), "utf8"));
+    assert.equal(manifest.version, denoJson.version);
+
+    const topic = uniqueTopic("npm-tarball");
+    await createTopic(topic, 2);
+    const count = 50;
+    await writeFile(join(project, "produce.mjs"), PRODUCE_SCRIPT);
+    const produced = await run("node", [
+      "produce.mjs",
+      bootstrapServers().join(","),
+      topic,
+      `${count}`,
+    ], project);
+    const report = JSON.parse(produced.stdout) as { node: string; offsets: string[] };
+    assert.ok(Number(report.node.split(".")[0]) >= 20, `Node ${report.node}`);
+    assert.equal(report.offsets.length, count);
+
+    const bin = join(project, "node_modules", ".bin", "kafka-edge");
+    await run(
+      bin,
+      ["-b", bootstrapServers().join(","), "-t", topic, "-K", ":", "-q"],
+      project,
+      "bin-key:from the bin\n",
+    );
+
+    const records = await readTopic(topic);
+    assert.equal(records.length, count + 1);
+    for (let i = 0; i < count; i++) {
+      const record = records.find((r) => r.value === `from node #${i}`);
+      assert.ok(record, `record ${i} missing`);
+      assert.equal(record.key, `k${i % 7}`);
+      assert.equal(record.headers, `i=${i}`);
+    }
+    assert.ok(records.some((r) => r.key === "bin-key" && r.value === "from the bin"));
+
+    // The shipped .d.ts files, checked as a TypeScript user's compiler sees them.
+    await writeFile(join(project, "consumer.ts"), TYPED_CONSUMER);
+    await writeFile(
+      join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          lib: ["ES2023", "DOM"],
+          types: [],
+        },
+        files: ["consumer.ts"],
+      }),
+    );
+    await run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], project);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+});
