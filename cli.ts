@@ -1,7 +1,8 @@
 /**
  * The `kafka-edge` command-line producer: reads lines from stdin and produces them to a topic,
  * like kcat's producer mode, with a live progress line on a terminal and a summary at the end.
- * Exits with 1 if any record failed, 2 on a bad command line or configuration.
+ * Exits with 1 if any record failed, 2 on a bad command line or configuration, 130 when Ctrl-C
+ * stopped the reading (what was read is still delivered; a second Ctrl-C exits at once).
  *
  * @example
  * ```sh
@@ -13,10 +14,25 @@
  */
 
 import process from "node:process";
-import { runCli } from "./src/cli/run.ts";
+import { EXIT_INTERRUPTED, runCli } from "./src/cli/run.ts";
 
-process.exitCode = await runCli(process.argv.slice(2), {
+let interrupts = 0;
+let interrupt = () => {};
+const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
+const onSigint = () => {
+  if (++interrupts > 1) process.exit(EXIT_INTERRUPTED);
+  interrupt();
+};
+process.on("SIGINT", onSigint);
+
+const code = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
   writeError: (text) => process.stderr.write(text),
   stderrIsTerminal: process.stderr.isTTY === true,
+  interrupted,
 });
+// After an interrupt, a read of stdin is still pending and would keep the process alive.
+if (code === EXIT_INTERRUPTED) process.exit(code);
+process.exitCode = code;
+// A signal listener keeps some runtimes' event loop alive.
+process.off("SIGINT", onSigint);

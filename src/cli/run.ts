@@ -25,12 +25,16 @@ export interface CliIo {
   writeError(text: string): void;
   /** Whether stderr is a terminal (a progress line is shown by default then). */
   stderrIsTerminal: boolean;
+  /** Resolves on Ctrl-C: reading stops, and what was read is delivered before exiting. */
+  interrupted?: Promise<void>;
 }
 
 /** Exit codes. */
 export const EXIT_OK = 0;
 export const EXIT_RECORDS_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** 128 + SIGINT, as shells report a process interrupted by Ctrl-C. */
+export const EXIT_INTERRUPTED = 130;
 
 /** The producer's default `bufferMemory`, used when none is configured. */
 const DEFAULT_BUFFER_MEMORY = 32 * 1024 * 1024;
@@ -69,8 +73,9 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   const stats = new ProduceStats();
   const showProgress = options.progress ?? io.stderrIsTerminal;
   const progress = showProgress ? new ProgressLine(stats, (text) => io.writeError(text)) : null;
+  let interrupted = false;
   try {
-    await produceLines(producer, options, io.stdin, stats);
+    interrupted = await produceLines(producer, options, io, stats);
   } catch (error) {
     // Reading stdin failed: what was read is still delivered, then the run counts as failed.
     stats.recordFailure(error);
@@ -83,15 +88,22 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     io.writeError(`kafka-edge: ${stats.failed} of ${stats.sent} records failed\n`);
     return EXIT_RECORDS_FAILED;
   }
+  if (interrupted) {
+    io.writeError("kafka-edge: interrupted: the rest of the input was not read\n");
+    return EXIT_INTERRUPTED;
+  }
   return EXIT_OK;
 }
 
+const INTERRUPTED = Symbol("interrupted");
+
+/** Sends every line of stdin; resolves true if an interrupt stopped the reading. */
 async function produceLines(
   producer: KafkaProducer,
   options: CliOptions,
-  stdin: AsyncIterable<Uint8Array>,
+  io: CliIo,
   stats: ProduceStats,
-): Promise<void> {
+): Promise<boolean> {
   const limitBytes = typeof options.config.bufferMemory === "number"
     ? options.config.bufferMemory
     : DEFAULT_BUFFER_MEMORY;
@@ -128,17 +140,27 @@ async function produceLines(
     );
   };
 
+  // Every wait races the interrupt, so that Ctrl-C ends a read that waits for input too.
+  const interrupt = io.interrupted?.then((): typeof INTERRUPTED => INTERRUPTED) ??
+    new Promise<never>(() => {});
   const splitter = new LineSplitter();
-  for await (const chunk of stdin) {
-    for (const line of splitter.push(chunk)) {
+  const input = io.stdin[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await Promise.race([input.next(), interrupt]);
+    // The read still pending keeps stdin open: the caller ends the process (see cli.ts).
+    if (next === INTERRUPTED) return true; // the unfinished last line is dropped
+    if (next.done) break;
+    for (const line of splitter.push(next.value)) {
       if (line.length > 0) send(line); // as kcat: empty lines are no records
     }
     if (pendingBytes >= limitBytes || pendingRecords >= MAX_PENDING_RECORDS) {
-      await (room ??= new Deferred<void>()).promise;
+      room ??= new Deferred<void>();
+      if (await Promise.race([room.promise, interrupt]) === INTERRUPTED) return true;
     }
   }
   const last = splitter.finish();
   if (last) send(last);
+  return false;
 }
 
 function toRecord(line: Uint8Array, options: CliOptions): ProducerRecord {

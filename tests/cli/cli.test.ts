@@ -5,6 +5,9 @@
  */
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import process from "node:process";
 import { test } from "node:test";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
@@ -138,4 +141,32 @@ test("--progress: a live line with records/s, MB/s and errors, rewritten in plac
     ),
   );
   assert.equal((await readTopic(topic)).length, count);
+});
+
+test("Ctrl-C: reading stops, what was read is delivered, exit code 130", async () => {
+  const topic = uniqueTopic("cli-interrupt");
+  await createTopic(topic, 1);
+  const [command, prefix] = cliCommand();
+  // A long linger keeps the records buffered: only the interrupt's close can deliver them.
+  const child = spawn(command, [
+    ...prefix,
+    ...["-b", bootstrapServers().join(","), "-t", topic, "--linger-ms", "600000", "--progress"],
+  ]);
+  let stderr = "";
+  const progressShown = new Promise<void>((resolve) =>
+    child.stderr.on("data", (chunk: Uint8Array) => {
+      stderr += new TextDecoder().decode(chunk);
+      if (stderr.includes("records,")) resolve();
+    })
+  );
+  const exited = once(child, "close");
+  child.stdin.write("one\ntwo\nunfinished"); // stdin stays open, as on a terminal
+  await progressShown; // the CLI runs and has read what is in the pipe
+  assert.equal((await readTopic(topic)).length, 0, "still buffered before the interrupt");
+  // process.kill, not child.kill: Deno's child.kill closes the child's stdin first.
+  process.kill(child.pid!, "SIGINT");
+  const [code] = await exited;
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /interrupted: the rest of the input was not read/);
+  assert.deepEqual((await readTopic(topic)).map((r) => r.value), ["one", "two"]);
 });
