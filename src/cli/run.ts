@@ -97,6 +97,30 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
 
 const INTERRUPTED = Symbol("interrupted");
 
+/**
+ * Makes waits end early, with {@link INTERRUPTED}, once `interrupted` resolves: Ctrl-C must end
+ * a read that waits for input too. (Not `Promise.race` with `interrupted` itself: every race
+ * would leave a reaction on that long-pending promise, holding its result, here a stdin chunk,
+ * for as long as the run lasts.)
+ */
+function interruptible(
+  interrupted: Promise<void> | undefined,
+): <T>(wait: Promise<T>) => Promise<T | typeof INTERRUPTED> {
+  let stopped = false;
+  let stopWaiting: (() => void) | null = null;
+  interrupted?.then(() => {
+    stopped = true;
+    stopWaiting?.();
+  });
+  return <T>(wait: Promise<T>) => {
+    if (stopped) return Promise.resolve(INTERRUPTED);
+    return new Promise<T | typeof INTERRUPTED>((resolve, reject) => {
+      stopWaiting = () => resolve(INTERRUPTED);
+      wait.then(resolve, reject).finally(() => (stopWaiting = null));
+    });
+  };
+}
+
 /** Sends every line of stdin; resolves true if an interrupt stopped the reading. */
 async function produceLines(
   producer: KafkaProducer,
@@ -140,13 +164,11 @@ async function produceLines(
     );
   };
 
-  // Every wait races the interrupt, so that Ctrl-C ends a read that waits for input too.
-  const interrupt = io.interrupted?.then((): typeof INTERRUPTED => INTERRUPTED) ??
-    new Promise<never>(() => {});
+  const untilInterrupt = interruptible(io.interrupted);
   const splitter = new LineSplitter();
   const input = io.stdin[Symbol.asyncIterator]();
   for (;;) {
-    const next = await Promise.race([input.next(), interrupt]);
+    const next = await untilInterrupt(input.next());
     // The read still pending keeps stdin open: the caller ends the process (see cli.ts).
     if (next === INTERRUPTED) return true; // the unfinished last line is dropped
     if (next.done) break;
@@ -155,7 +177,7 @@ async function produceLines(
     }
     if (pendingBytes >= limitBytes || pendingRecords >= MAX_PENDING_RECORDS) {
       room ??= new Deferred<void>();
-      if (await Promise.race([room.promise, interrupt]) === INTERRUPTED) return true;
+      if (await untilInterrupt(room.promise) === INTERRUPTED) return true;
     }
   }
   const last = splitter.finish();
