@@ -115,8 +115,12 @@ function interruptible(
   return <T>(wait: Promise<T>) => {
     if (stopped) return Promise.resolve(INTERRUPTED);
     return new Promise<T | typeof INTERRUPTED>((resolve, reject) => {
-      stopWaiting = () => resolve(INTERRUPTED);
-      wait.then(resolve, reject).finally(() => (stopWaiting = null));
+      const stop = () => resolve(INTERRUPTED);
+      stopWaiting = stop;
+      const settled = () => {
+        if (stopWaiting === stop) stopWaiting = null; // a later wait may have replaced it
+      };
+      wait.then(resolve, reject).then(settled, settled);
     });
   };
 }

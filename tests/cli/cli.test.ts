@@ -160,6 +160,9 @@ test("Ctrl-C: reading stops, what was read is delivered, exit code 130", async (
     })
   );
   const exited = once(child, "close");
+  // A CLI that ignores the interrupt fails the test instead of hanging it.
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  exited.finally(() => clearTimeout(killer));
   child.stdin.write("one\ntwo\nunfinished"); // stdin stays open, as on a terminal
   await progressShown; // the CLI runs and has read what is in the pipe
   assert.equal((await readTopic(topic)).length, 0, "still buffered before the interrupt");
