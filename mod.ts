@@ -21,6 +21,7 @@ export type {
   RecordData,
   RecordHeaders,
   RecordMetadata,
+  Serializer,
 } from "./src/producer/record.ts";
 export type { Acks, ProducerConfig } from "./src/config.ts";
 export type { TransportName } from "./src/transport/detect.ts";
@@ -37,6 +38,7 @@ export {
   ProducerFencedError,
   ProtocolError,
   RecordTooLargeError,
+  SerializationError,
   TimeoutError,
   TransactionStateError,
   UnsupportedVersionError,

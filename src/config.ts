@@ -9,14 +9,18 @@ import { z } from "zod";
 import { ConfigError } from "./errors.ts";
 import { parseEndpoint } from "./network/bootstrap.ts";
 import type { CustomPartitioner } from "./producer/partitioner.ts";
+import type { RecordData, Serializer } from "./producer/record.ts";
 import type { TransportName } from "./transport/detect.ts";
 import type { Transport } from "./transport/transport.ts";
 
 /** Which replicas must have a record before the broker acknowledges it. */
 export type Acks = 0 | 1 | -1 | "all";
 
-/** Settings of a {@link KafkaProducer}. Only `bootstrapServers` is required. */
-export interface ProducerConfig {
+/**
+ * Settings of a {@link KafkaProducer}. Only `bootstrapServers` is required. `K` and `V` are the
+ * types of record keys and values that `keySerializer` and `valueSerializer` take.
+ */
+export interface ProducerConfig<K = RecordData, V = RecordData> {
   /** `host:port` of one or more brokers to learn the cluster from. */
   bootstrapServers: readonly string[];
   /** Sent with every request; shows up in broker logs and quotas. Default "kafka-edge". */
@@ -69,6 +73,10 @@ export interface ProducerConfig {
   partitioner?: CustomPartitioner;
   /** Spread keyed records like keyless ones (sticky), ignoring the key. Default false. */
   partitionerIgnoreKeys?: boolean;
+  /** Turns each non-null key into a string or bytes. Default: keys must be strings or bytes. */
+  keySerializer?: Serializer<K>;
+  /** Turns each non-null value into a string or bytes. Default: values must be strings or bytes. */
+  valueSerializer?: Serializer<V>;
   /** The runtime's sockets to use: a name, or a {@link Transport} of your own. Default: detected. */
   transport?: TransportName | Transport;
 }
@@ -104,6 +112,16 @@ const schema = z.strictObject({
   partitioner: z.custom<CustomPartitioner>((v) => typeof v === "function", "expected a function")
     .optional(),
   partitionerIgnoreKeys: z.boolean().default(false),
+  keySerializer: z.custom<Serializer<unknown>>(
+    (v) => typeof v === "function",
+    "expected a function",
+  )
+    .optional(),
+  valueSerializer: z.custom<Serializer<unknown>>(
+    (v) => typeof v === "function",
+    "expected a function",
+  )
+    .optional(),
   transport: z.union([
     z.enum(["deno", "bun", "node"]),
     z.custom<Transport>(

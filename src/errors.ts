@@ -55,6 +55,9 @@ export class ConfigError extends KafkaEdgeError {
 /** A record cannot be sent as given: wrong type of key, value or header, bad partition or topic. */
 export class InvalidRecordError extends KafkaEdgeError {}
 
+/** The configured `keySerializer` or `valueSerializer` threw; the error it threw is the cause. */
+export class SerializationError extends KafkaEdgeError {}
+
 /** A record is larger than `maxRequestSize` or `bufferMemory` allow. */
 export class RecordTooLargeError extends KafkaEdgeError {}
 

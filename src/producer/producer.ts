@@ -37,9 +37,11 @@ import { partitionForKey, StickyPartitioner } from "./partitioner.ts";
 import {
   dataBytes,
   type ProducerRecord,
+  type RecordData,
   type RecordMetadata,
   type SerializedRecord,
   serializeRecord,
+  type Serializers,
   validateTopic,
 } from "./record.ts";
 import { Sender } from "./sender.ts";
@@ -58,9 +60,13 @@ interface BlockedSend {
   result: Deferred<RecordMetadata>;
 }
 
-/** A Kafka producer. */
-export class KafkaProducer {
+/**
+ * A Kafka producer. `K` and `V` are the types of record keys and values: strings or bytes
+ * by default, anything the config's `keySerializer` and `valueSerializer` take.
+ */
+export class KafkaProducer<K = RecordData, V = RecordData> {
   readonly #config: ResolvedProducerConfig;
+  readonly #serializers: Serializers<K, V>;
   readonly #pool: BufferPool;
   readonly #accumulator: RecordAccumulator;
   readonly #metadata: ClusterMetadata;
@@ -73,9 +79,10 @@ export class KafkaProducer {
   #closing: Promise<void> | null = null;
 
   /** Validates `config` (throws {@link ConfigError} naming the field) and starts the sender. */
-  constructor(config: ProducerConfig) {
+  constructor(config: ProducerConfig<K, V>) {
     const resolved = resolveProducerConfig(config);
     this.#config = resolved;
+    this.#serializers = config; // validated above: functions or absent
     const transport = resolveTransport(resolved.transport);
     this.#pool = new BufferPool(resolved.bufferMemory, resolved.batchSize);
     this.#accumulator = new RecordAccumulator(
@@ -118,16 +125,17 @@ export class KafkaProducer {
 
   /**
    * Sends a record. Resolves with where it was written once the broker acknowledged it (per
-   * `acks`), or rejects with a typed error: {@link InvalidRecordError}, {@link RecordTooLargeError},
+   * `acks`), or rejects with a typed error: {@link InvalidRecordError}, {@link SerializationError},
+   * {@link RecordTooLargeError},
    * {@link TimeoutError} (no metadata or delivery in time), {@link BufferExhaustedError},
    * {@link KafkaBrokerError}, {@link ProducerClosedError}.
    */
-  send(record: ProducerRecord): Promise<RecordMetadata> {
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     if (this.#closing) return Promise.reject(new ProducerClosedError("send() after close()"));
     let serialized: SerializedRecord;
     try {
       this.#transactions?.checkCanSend();
-      serialized = serializeRecord(record);
+      serialized = serializeRecord(record, this.#serializers);
       this.#checkSize(serialized);
     } catch (error) {
       return Promise.reject(error);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { InvalidRecordError } from "../errors.ts";
+import { InvalidRecordError, SerializationError } from "../errors.ts";
 import type { RecordData as BatchData, RecordHeader } from "../protocol/record_batch.ts";
 
 /** A key, value or header value: text (sent as UTF-8) or raw bytes. */
@@ -16,11 +16,18 @@ export type RecordHeaders =
   | Readonly<Record<string, RecordData>>
   | readonly (readonly [string, RecordData])[];
 
-/** A record to send. */
-export interface ProducerRecord {
+/**
+ * Turns a key or value of the caller's type into what a record stores, like the Java client's
+ * `Serializer`. It is not called for a null (or missing) key or value, which stays null, so
+ * tombstones work with any serializer.
+ */
+export type Serializer<T> = (data: T, topic: string) => RecordData | null;
+
+/** A record to send: key and value are bytes or text, or any type the configured serializers take. */
+export interface ProducerRecord<K = RecordData, V = RecordData> {
   topic: string;
-  key?: RecordData | null;
-  value: RecordData | null;
+  key?: K | null;
+  value: V | null;
   headers?: RecordHeaders;
   /** A partition of the caller's choosing; otherwise the partitioner picks one. */
   partition?: number;
@@ -53,10 +60,27 @@ const NO_HEADERS: RecordHeader[] = [];
 const MAX_TOPIC_LENGTH = 249;
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 
-function checkData(data: RecordData | null | undefined, what: string): BatchData {
+function checkData(data: unknown, what: string): BatchData {
   if (data === null || data === undefined) return null;
   if (typeof data === "string" || data instanceof Uint8Array) return data;
   throw new InvalidRecordError(`${what} must be a string, a Uint8Array or null`);
+}
+
+function serialize<T>(
+  serializer: Serializer<T> | undefined,
+  data: T | null | undefined,
+  topic: string,
+  what: "key" | "value",
+): unknown {
+  if (serializer === undefined || data === null || data === undefined) return data;
+  try {
+    return serializer(data, topic);
+  } catch (error) {
+    throw new SerializationError(
+      `${what}Serializer failed for a record to ${topic}: ${(error as Error)?.message ?? error}`,
+      { cause: error },
+    );
+  }
 }
 
 /** Bytes of a key or value (for callers that need bytes, such as a custom partitioner). */
@@ -98,8 +122,20 @@ export function validateTopic(topic: unknown): asserts topic is string {
   }
 }
 
-/** Converts a caller's record, throwing {@link InvalidRecordError} for anything malformed. */
-export function serializeRecord(record: ProducerRecord): SerializedRecord {
+/** The serializers of a producer's config; without one, keys (or values) must be RecordData. */
+export interface Serializers<K, V> {
+  keySerializer?: Serializer<K>;
+  valueSerializer?: Serializer<V>;
+}
+
+/**
+ * Converts a caller's record, throwing {@link InvalidRecordError} for anything malformed and
+ * {@link SerializationError} when a serializer throws.
+ */
+export function serializeRecord<K, V>(
+  record: ProducerRecord<K, V>,
+  serializers: Serializers<K, V> = {},
+): SerializedRecord {
   if (typeof record !== "object" || record === null) {
     throw new InvalidRecordError("a record must be an object with at least a topic and a value");
   }
@@ -112,8 +148,11 @@ export function serializeRecord(record: ProducerRecord): SerializedRecord {
     topic: record.topic,
     partition,
     timestamp: toTimestamp(record.timestamp),
-    key: checkData(record.key, "key"),
-    value: checkData(record.value, "value"),
+    key: checkData(serialize(serializers.keySerializer, record.key, record.topic, "key"), "key"),
+    value: checkData(
+      serialize(serializers.valueSerializer, record.value, record.topic, "value"),
+      "value",
+    ),
     headers: toHeaders(record.headers),
   };
 }
