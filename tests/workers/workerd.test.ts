@@ -1,0 +1,153 @@
+/**
+ * The producer inside Cloudflare's Workers runtime: tests/workers/producer_worker.ts is bundled
+ * with esbuild, served by workerd (from npm) and asked over HTTP to produce to the test broker
+ * through `connect()` from `cloudflare:sockets`; kcat then reads back every record. Tests the
+ * Workers runtime, not the one running this file: Deno only (scripts/test.sh).
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { keyedPartition } from "../../src/producer/partitioner.ts";
+import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
+import { createTopic } from "../_lib/plain_client.ts";
+import { startWorkerd, type Workerd } from "../_lib/workerd.ts";
+import type { ProduceRequest, ProduceResponse } from "./producer_worker.ts";
+
+const encoder = new TextEncoder();
+
+const worker = join(import.meta.dirname ?? "tests/workers", "producer_worker.ts");
+
+/** Runs `body` against a fresh workerd serving the Worker, and stops it afterwards. */
+async function withWorkerd(
+  allowLoopback: boolean,
+  body: (workerd: Workerd) => Promise<void>,
+): Promise<void> {
+  const workerd = await startWorkerd(worker, { allowLoopback });
+  try {
+    await body(workerd);
+  } finally {
+    await workerd.stop();
+  }
+}
+
+async function produceInWorker(workerd: Workerd, request: ProduceRequest) {
+  const { status, body } = await workerd.post(request);
+  const response = body as ProduceResponse;
+  if ("error" in response) {
+    assert.fail(`the Worker failed (${status}): ${response.error.name}: ${response.error.message}
+workerd said: ${workerd.output()}`);
+  }
+  assert.equal(status, 200);
+  assert.equal(response.userAgent, "Cloudflare-Workers");
+  assert.equal(response.metadata.length, request.records.length);
+  return response;
+}
+
+/** Printable text of `length` bytes that differs from record to record and byte to byte. */
+function filler(seed: number, length: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  let state = seed * 2654435761 >>> 0;
+  let text = "";
+  for (let i = 0; i < length; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    text += alphabet[state >>> 26];
+  }
+  return text;
+}
+
+/** Checks with kcat that the topic holds exactly `records`, where the Worker said it put them. */
+async function assertTopicHolds(
+  topic: string,
+  records: ProduceRequest["records"],
+  metadata: Extract<ProduceResponse, { metadata: unknown }>["metadata"],
+) {
+  const read = await readTopic(topic);
+  assert.equal(read.length, records.length, "kcat sees every record once");
+  const byPosition = new Map(read.map((r) => [`${r.partition}/${r.offset}`, r]));
+  records.forEach((record, i) => {
+    const meta = metadata[i];
+    const found = byPosition.get(`${meta.partition}/${meta.offset}`);
+    assert.ok(found, `record ${i} is not at ${meta.partition}/${meta.offset}`);
+    assert.equal(found.key, record.key, `key of record ${i}`);
+    assert.equal(found.value, record.value, `value of record ${i}`);
+    assert.equal(found.headers, record.headers.map(([n, v]) => `${n}=${v}`).join(","));
+    assert.equal(String(found.timestamp), meta.timestamp, `timestamp of record ${i}`);
+    if (record.timestamp !== undefined) assert.equal(found.timestamp, record.timestamp);
+  });
+}
+
+test("workers: keyed records with headers produced from workerd arrive byte for byte", async () => {
+  const topic = uniqueTopic("workers-keyed");
+  const partitions = 3;
+  await createTopic(topic, partitions);
+  const records: ProduceRequest["records"] = Array.from({ length: 300 }, (_, i) => ({
+    key: i % 10 === 0 ? null : `user-${i % 23}`,
+    value: `event ${i} ${"é€😀".repeat(i % 5)} ${filler(i, i % 200)}`,
+    headers: i % 2 === 0 ? [["seq", String(i)], ["origin", "worker"]] : [],
+    ...(i % 7 === 0 ? { timestamp: 1_764_000_000_000 + i } : {}),
+  }));
+  await withWorkerd(true, async (workerd) => {
+    const { metadata, socketWrites } = await produceInWorker(workerd, {
+      config: { bootstrapServers: bootstrapServers(), lingerMs: 5 },
+      topic,
+      records,
+    });
+    assert.ok(socketWrites.count > 0, "nothing went through a cloudflare:sockets writer");
+    await assertTopicHolds(topic, records, metadata);
+    const lastOffset = new Map<number, bigint>();
+    records.forEach((record, i) => {
+      const { partition, offset } = metadata[i];
+      if (record.key !== null) {
+        assert.equal(partition, keyedPartition(encoder.encode(record.key), partitions));
+      }
+      assert.ok(BigInt(offset) > (lastOffset.get(partition) ?? -1n), `record ${i} out of order`);
+      lastOffset.set(partition, BigInt(offset));
+    });
+  });
+});
+
+test("workers: requests over 64 KiB arrive whole, written in pieces of at most 64 KiB", async () => {
+  const topic = uniqueTopic("workers-large");
+  await createTopic(topic, 1);
+  // Single records of 70 to 300 KiB (each request holding one is over 64 KiB), then many small
+  // ones that a 512 KiB batch gathers into large requests.
+  const large = [70, 300, 129, 65].map((kib, i) => ({
+    key: `large-${i}`,
+    value: filler(1000 + i, kib * 1024),
+    headers: [["size", `${kib}KiB`]] as [string, string][],
+  }));
+  const small = Array.from({ length: 200 }, (_, i) => ({
+    key: `small-${i}`,
+    value: filler(2000 + i, 3000),
+    headers: [] as [string, string][],
+  }));
+  const records = [...large, ...small];
+  const totalBytes = records.reduce((sum, r) => sum + r.value.length, 0);
+  await withWorkerd(true, async (workerd) => {
+    const { metadata, socketWrites } = await produceInWorker(workerd, {
+      config: { bootstrapServers: bootstrapServers(), batchSize: 512 * 1024, lingerMs: 50 },
+      topic,
+      records,
+    });
+    assert.ok(socketWrites.bytes > totalBytes, `only ${socketWrites.bytes} bytes written`);
+    assert.equal(socketWrites.largest, 64 * 1024, "writes are not cut at 64 KiB");
+    await assertTopicHolds(topic, records, metadata);
+  });
+});
+
+test("workers: workerd refuses 127.0.0.1 unless the network allows it; send() fails typed", async () => {
+  const topic = uniqueTopic("workers-refused");
+  await withWorkerd(false, async (workerd) => {
+    const { status, body } = await workerd.post(
+      {
+        config: { bootstrapServers: bootstrapServers(), maxBlockMs: 3000 },
+        topic,
+        records: [{ key: "k", value: "v", headers: [] }],
+      } satisfies ProduceRequest,
+    );
+    assert.equal(status, 500);
+    assert.equal((body as { error?: { name: string } }).error?.name, "TimeoutError");
+    assert.match(workerd.output(), /connecting to 127\.0\.0\.1:\d+ is not allowed/);
+  });
+});
