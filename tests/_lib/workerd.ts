@@ -46,22 +46,35 @@ export interface WorkerdOptions {
    * default ("connecting to 127.0.0.1:… is not allowed"), as Cloudflare does in production.
    */
   allowLoopback: boolean;
+  /** A Durable Object class the Worker exports, bound as `binding` (in memory, no storage). */
+  durableObject?: { className: string; binding: string };
 }
 
 /** A running workerd serving one Worker. */
 export interface Workerd {
-  /** Posts `body` as JSON to the Worker and returns the status and the parsed JSON answer. */
-  post(body: unknown): Promise<{ status: number; body: unknown }>;
+  /** Posts `body` as JSON to `path` and returns the status and the parsed JSON answer. */
+  post(path: string, body: unknown): Promise<{ status: number; body: unknown }>;
   /** What workerd printed so far (for failure messages). */
   output(): string;
   /** Stops workerd and removes its directory. */
   stop(): Promise<void>;
 }
 
-function capnpConfig(socketPath: string, allowLoopback: boolean): string {
+function capnpConfig(socketPath: string, options: WorkerdOptions): string {
   // `connect()` goes out through the service named "internet"; its `allow` list says which
   // addresses may be reached. "local" is loopback (and Unix sockets); "public" is the default.
-  const allow = allowLoopback ? `["public", "local"]` : `["public"]`;
+  const allow = options.allowLoopback ? `["public", "local"]` : `["public"]`;
+  const objects = options.durableObject
+    ? `
+  durableObjectNamespaces = [
+    (className = "${options.durableObject.className}", uniqueKey = "kafka-edge-tests"),
+  ],
+  durableObjectStorage = (inMemory = void),
+  bindings = [
+    (name = "${options.durableObject.binding}",
+     durableObjectNamespace = "${options.durableObject.className}"),
+  ],`
+    : "";
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -74,7 +87,7 @@ const config :Workerd.Config = (
 
 const worker :Workerd.Worker = (
   modules = [(name = "worker.js", esModule = embed "worker.js")],
-  compatibilityDate = "2026-11-01",
+  compatibilityDate = "2026-11-01",${objects}
 );
 `;
 }
@@ -103,7 +116,7 @@ export async function startWorkerd(entry: string, options: WorkerdOptions): Prom
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-  await writeFile(join(dir, "config.capnp"), capnpConfig(socketPath, options.allowLoopback));
+  await writeFile(join(dir, "config.capnp"), capnpConfig(socketPath, options));
 
   let output = "";
   const child: ChildProcess = spawn("workerd", ["serve", join(dir, "config.capnp")], {
@@ -135,18 +148,22 @@ export async function startWorkerd(entry: string, options: WorkerdOptions): Prom
   }
 
   return {
-    post: (body) => postJson(socketPath, body),
+    post: (path, body) => postJson(socketPath, path, body),
     output: () => output,
     stop,
   };
 }
 
-function postJson(socketPath: string, body: unknown): Promise<{ status: number; body: unknown }> {
+function postJson(
+  socketPath: string,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: unknown }> {
   const payload = new TextEncoder().encode(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = request({
       socketPath,
-      path: "/",
+      path,
       method: "POST",
       headers: { "content-type": "application/json", "content-length": payload.length },
     }, (res) => {

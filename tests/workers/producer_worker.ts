@@ -1,7 +1,12 @@
 /**
- * The Worker that tests/workers/workerd.test.ts bundles with esbuild and runs in workerd: on each
- * POST it creates a producer (sockets belong to the request that opens them), sends the records
- * it was given, and answers with their metadata and the sizes of its socket writes.
+ * The Worker that tests/workers/workerd.test.ts bundles with esbuild and runs in workerd. Each
+ * POST carries a producer configuration and records; the answer holds their metadata and what
+ * went through the sockets while serving it.
+ *
+ * - `POST /request`: a producer made for this request alone (sockets belong to the request that
+ *   opened them), closed after the answer with `ctx.waitUntil`.
+ * - `POST /durable-object`: forwarded to one Durable Object that keeps its producer, and so its
+ *   connections, from one request to the next.
  */
 
 import { KafkaProducer, type ProducerConfig, type RecordMetadata } from "../../mod.ts";
@@ -18,29 +23,52 @@ export interface ProduceRequest {
   }[];
 }
 
+/** What went through `cloudflare:sockets` while one request was served. */
+export interface SocketUse {
+  /** Sockets opened (each adapter connection takes its socket's writer once). */
+  opened: number;
+  /** Writes to sockets, their largest size and their total in bytes. */
+  writes: number;
+  largestWrite: number;
+  bytes: number;
+}
+
 /** What the Worker answers: the metadata, or the error that stopped it. */
 export type ProduceResponse =
   | {
     metadata: { partition: number; offset: string; timestamp: string }[];
-    socketWrites: { count: number; largest: number; bytes: number };
+    sockets: SocketUse;
     userAgent: string;
   }
   | { error: { name: string; message: string } };
 
-/** The part of the Workers `ExecutionContext` used here. */
+/** The parts of the Workers runtime's types used here (they are not a dependency). */
 interface ExecutionContext {
   waitUntil(promise: Promise<unknown>): void;
 }
 
-// Every write to a socket in this isolate is measured: the test checks that no single write
-// exceeds 64 KiB even when a request does (cloudflare/workerd#7074).
-const socketWrites = { count: 0, largest: 0, bytes: 0 };
+interface Env {
+  PRODUCERS: {
+    idFromName(name: string): unknown;
+    get(id: unknown): { fetch(request: Request): Promise<Response> };
+  };
+}
+
+// The test checks what reaches the sockets: no single write over 64 KiB even when a request is
+// larger (cloudflare/workerd#7074), and no new socket when a Durable Object reuses its producer.
+// Requests are served one at a time in these tests, so one set of counters is enough.
+const sockets: SocketUse = { opened: 0, writes: 0, largestWrite: 0, bytes: 0 };
+const getWriter = WritableStream.prototype.getWriter;
+WritableStream.prototype.getWriter = function () {
+  sockets.opened++;
+  return getWriter.call(this);
+};
 const write = WritableStreamDefaultWriter.prototype.write;
 WritableStreamDefaultWriter.prototype.write = function (chunk?: unknown) {
   if (chunk instanceof Uint8Array) {
-    socketWrites.count++;
-    socketWrites.bytes += chunk.length;
-    socketWrites.largest = Math.max(socketWrites.largest, chunk.length);
+    sockets.writes++;
+    sockets.bytes += chunk.length;
+    sockets.largestWrite = Math.max(sockets.largestWrite, chunk.length);
   }
   return write.call(this, chunk);
 };
@@ -53,27 +81,51 @@ function describe(meta: RecordMetadata) {
   };
 }
 
+/** Sends the records and answers once every one is acknowledged (or one failed). */
+async function produce(producer: KafkaProducer, request: ProduceRequest): Promise<Response> {
+  Object.assign(sockets, { opened: 0, writes: 0, largestWrite: 0, bytes: 0 });
+  const { topic, records } = request;
+  try {
+    const metadata = await Promise.all(
+      records.map((record) => producer.send({ topic, ...record })),
+    );
+    const body: ProduceResponse = {
+      metadata: metadata.map(describe),
+      sockets: { ...sockets },
+      userAgent: navigator.userAgent,
+    };
+    return Response.json(body);
+  } catch (error) {
+    const { name, message } = error instanceof Error ? error : new Error(String(error));
+    const body: ProduceResponse = { error: { name, message } };
+    return Response.json(body, { status: 500 });
+  }
+}
+
+/** A Durable Object that creates its producer on the first request and keeps it. */
+export class ProducerObject {
+  #producer: KafkaProducer | undefined;
+
+  async fetch(request: Request): Promise<Response> {
+    const body = await request.json() as ProduceRequest;
+    this.#producer ??= new KafkaProducer(body.config);
+    return produce(this.#producer, body);
+  }
+}
+
 export default {
-  async fetch(request: Request, _env: unknown, ctx: ExecutionContext): Promise<Response> {
-    const { config, topic, records } = await request.json() as ProduceRequest;
-    Object.assign(socketWrites, { count: 0, largest: 0, bytes: 0 });
-    const producer = new KafkaProducer(config);
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/durable-object") {
+      return env.PRODUCERS.get(env.PRODUCERS.idFromName("producer")).fetch(request);
+    }
+    if (pathname !== "/request") return new Response("not found", { status: 404 });
+    const body = await request.json() as ProduceRequest;
+    const producer = new KafkaProducer(body.config);
     try {
-      const metadata = await Promise.all(
-        records.map((record) => producer.send({ topic, ...record })),
-      );
-      const body: ProduceResponse = {
-        metadata: metadata.map(describe),
-        socketWrites: { ...socketWrites },
-        userAgent: navigator.userAgent,
-      };
-      return Response.json(body);
-    } catch (error) {
-      const { name, message } = error instanceof Error ? error : new Error(String(error));
-      const body: ProduceResponse = { error: { name, message } };
-      return Response.json(body, { status: 500 });
+      return await produce(producer, body);
     } finally {
-      // Every send above is settled: closing may finish after the response has gone.
+      // Every send is settled by now: closing may finish after the answer has gone.
       ctx.waitUntil(producer.close());
     }
   },

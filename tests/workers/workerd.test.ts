@@ -23,7 +23,10 @@ async function withWorkerd(
   allowLoopback: boolean,
   body: (workerd: Workerd) => Promise<void>,
 ): Promise<void> {
-  const workerd = await startWorkerd(worker, { allowLoopback });
+  const workerd = await startWorkerd(worker, {
+    allowLoopback,
+    durableObject: { className: "ProducerObject", binding: "PRODUCERS" },
+  });
   try {
     await body(workerd);
   } finally {
@@ -31,8 +34,12 @@ async function withWorkerd(
   }
 }
 
-async function produceInWorker(workerd: Workerd, request: ProduceRequest) {
-  const { status, body } = await workerd.post(request);
+async function produceInWorker(
+  workerd: Workerd,
+  request: ProduceRequest,
+  path = "/request",
+) {
+  const { status, body } = await workerd.post(path, request);
   const response = body as ProduceResponse;
   if ("error" in response) {
     assert.fail(`the Worker failed (${status}): ${response.error.name}: ${response.error.message}
@@ -88,12 +95,12 @@ test("workers: keyed records with headers produced from workerd arrive byte for 
     ...(i % 7 === 0 ? { timestamp: 1_764_000_000_000 + i } : {}),
   }));
   await withWorkerd(true, async (workerd) => {
-    const { metadata, socketWrites } = await produceInWorker(workerd, {
+    const { metadata, sockets } = await produceInWorker(workerd, {
       config: { bootstrapServers: bootstrapServers(), lingerMs: 5 },
       topic,
       records,
     });
-    assert.ok(socketWrites.count > 0, "nothing went through a cloudflare:sockets writer");
+    assert.ok(sockets.opened > 0 && sockets.writes > 0, "cloudflare:sockets was not used");
     await assertTopicHolds(topic, records, metadata);
     const lastOffset = new Map<number, bigint>();
     records.forEach((record, i) => {
@@ -125,13 +132,13 @@ test("workers: requests over 64 KiB arrive whole, written in pieces of at most 6
   const records = [...large, ...small];
   const totalBytes = records.reduce((sum, r) => sum + r.value.length, 0);
   await withWorkerd(true, async (workerd) => {
-    const { metadata, socketWrites } = await produceInWorker(workerd, {
+    const { metadata, sockets } = await produceInWorker(workerd, {
       config: { bootstrapServers: bootstrapServers(), batchSize: 512 * 1024, lingerMs: 50 },
       topic,
       records,
     });
-    assert.ok(socketWrites.bytes > totalBytes, `only ${socketWrites.bytes} bytes written`);
-    assert.equal(socketWrites.largest, 64 * 1024, "writes are not cut at 64 KiB");
+    assert.ok(sockets.bytes > totalBytes, `only ${sockets.bytes} bytes written`);
+    assert.equal(sockets.largestWrite, 64 * 1024, "writes are not cut at 64 KiB");
     await assertTopicHolds(topic, records, metadata);
   });
 });
@@ -140,6 +147,7 @@ test("workers: workerd refuses 127.0.0.1 unless the network allows it; send() fa
   const topic = uniqueTopic("workers-refused");
   await withWorkerd(false, async (workerd) => {
     const { status, body } = await workerd.post(
+      "/request",
       {
         config: { bootstrapServers: bootstrapServers(), maxBlockMs: 3000 },
         topic,
@@ -149,5 +157,28 @@ test("workers: workerd refuses 127.0.0.1 unless the network allows it; send() fa
     assert.equal(status, 500);
     assert.equal((body as { error?: { name: string } }).error?.name, "TimeoutError");
     assert.match(workerd.output(), /connecting to 127\.0\.0\.1:\d+ is not allowed/);
+  });
+});
+
+test("workers: a Durable Object keeps its producer and its connections across requests", async () => {
+  const topic = uniqueTopic("workers-object");
+  await createTopic(topic, 2);
+  const config = { bootstrapServers: bootstrapServers(), lingerMs: 5 };
+  const rounds = [0, 1, 2].map((round) =>
+    Array.from({ length: 50 }, (_, i) => ({
+      key: `k-${i % 9}`,
+      value: `round ${round} record ${i} ${filler(round * 100 + i, 64)}`,
+      headers: [["round", String(round)]] as [string, string][],
+    }))
+  );
+  await withWorkerd(true, async (workerd) => {
+    const answers = [];
+    for (const records of rounds) {
+      answers.push(await produceInWorker(workerd, { config, topic, records }, "/durable-object"));
+    }
+    assert.ok(answers[0].sockets.opened > 0, "the first request opened no socket");
+    assert.deepEqual(answers.slice(1).map((a) => a.sockets.opened), [0, 0], "sockets reopened");
+    assert.ok(answers.every((a) => a.sockets.writes > 0));
+    await assertTopicHolds(topic, rounds.flat(), answers.flatMap((a) => a.metadata));
   });
 });
