@@ -10,10 +10,14 @@
  */
 
 import { KafkaProducer, type ProducerConfig, type RecordMetadata } from "../../mod.ts";
+import type { Endpoint, Transport } from "../../src/transport/transport.ts";
+import { workersTransport } from "../../src/transport/workers.ts";
 
 /** What the test posts. */
 export interface ProduceRequest {
   config: Omit<ProducerConfig, "partitioner" | "transport">;
+  /** Every connection goes here instead (a fault-injecting relay in front of a single broker). */
+  connectTo?: Endpoint;
   topic: string;
   records: {
     key: string | null;
@@ -81,6 +85,16 @@ function describe(meta: RecordMetadata) {
   };
 }
 
+/** A producer as the request configures it; through the Workers transport either way. */
+function createProducer({ config, connectTo }: ProduceRequest): KafkaProducer {
+  if (!connectTo) return new KafkaProducer(config);
+  const transport: Transport = {
+    name: "workers via relay",
+    connect: (_endpoint, events) => workersTransport.connect(connectTo, events),
+  };
+  return new KafkaProducer({ ...config, transport });
+}
+
 /** Sends the records and answers once every one is acknowledged (or one failed). */
 async function produce(producer: KafkaProducer, request: ProduceRequest): Promise<Response> {
   Object.assign(sockets, { opened: 0, writes: 0, largestWrite: 0, bytes: 0 });
@@ -108,7 +122,7 @@ export class ProducerObject {
 
   async fetch(request: Request): Promise<Response> {
     const body = await request.json() as ProduceRequest;
-    this.#producer ??= new KafkaProducer(body.config);
+    this.#producer ??= createProducer(body);
     return produce(this.#producer, body);
   }
 }
@@ -121,7 +135,7 @@ export default {
     }
     if (pathname !== "/request") return new Response("not found", { status: 404 });
     const body = await request.json() as ProduceRequest;
-    const producer = new KafkaProducer(body.config);
+    const producer = createProducer(body);
     try {
       return await produce(producer, body);
     } finally {

@@ -8,9 +8,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
+import { parseEndpoint } from "../../src/network/bootstrap.ts";
 import { keyedPartition } from "../../src/producer/partitioner.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
+import { startRelay } from "../_lib/relay.ts";
 import { startWorkerd, type Workerd } from "../_lib/workerd.ts";
 import type { ProduceRequest, ProduceResponse } from "./producer_worker.ts";
 
@@ -63,11 +65,15 @@ function filler(seed: number, length: number): string {
   return text;
 }
 
-/** Checks with kcat that the topic holds exactly `records`, where the Worker said it put them. */
+/**
+ * Checks with kcat that the topic holds exactly `records`, where the Worker said it put them,
+ * with the timestamps it reported unless `checkTimestamps` is false.
+ */
 async function assertTopicHolds(
   topic: string,
   records: ProduceRequest["records"],
   metadata: Extract<ProduceResponse, { metadata: unknown }>["metadata"],
+  checkTimestamps = true,
 ) {
   const read = await readTopic(topic);
   assert.equal(read.length, records.length, "kcat sees every record once");
@@ -79,7 +85,9 @@ async function assertTopicHolds(
     assert.equal(found.key, record.key, `key of record ${i}`);
     assert.equal(found.value, record.value, `value of record ${i}`);
     assert.equal(found.headers, record.headers.map(([n, v]) => `${n}=${v}`).join(","));
-    assert.equal(String(found.timestamp), meta.timestamp, `timestamp of record ${i}`);
+    if (checkTimestamps) {
+      assert.equal(String(found.timestamp), meta.timestamp, `timestamp of record ${i}`);
+    }
     if (record.timestamp !== undefined) assert.equal(found.timestamp, record.timestamp);
   });
 }
@@ -181,4 +189,54 @@ test("workers: a Durable Object keeps its producer and its connections across re
     assert.ok(answers.every((a) => a.sockets.writes > 0));
     await assertTopicHolds(topic, rounds.flat(), answers.flatMap((a) => a.metadata));
   });
+});
+
+test("workers: connections cut mid-stream: each record is written once, in order", async () => {
+  const topic = uniqueTopic("workers-cut");
+  const partitions = 3;
+  await createTopic(topic, partitions);
+  const relay = await startRelay(parseEndpoint(bootstrapServers()[0]));
+  const records = Array.from({ length: 20_000 }, (_, i) => ({
+    key: `k-${i % 101}`,
+    value: `${i} ${filler(i, 80)}`,
+    headers: [] as [string, string][],
+  }));
+  // Cut every connection each time the relay has forwarded another few hundred KB, while the
+  // Worker is still sending (about 2.5 MB in all); its idempotent producer reconnects and retries.
+  let answered = false;
+  const cutsAt: number[] = [];
+  const cutter = (async () => {
+    for (const threshold of [200_000, 700_000, 1_400_000]) {
+      while (!answered && relay.stats.toBroker < threshold) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      if (answered) return;
+      relay.cutAll();
+      cutsAt.push(relay.stats.toBroker);
+    }
+  })();
+  try {
+    await withWorkerd(true, async (workerd) => {
+      const { metadata } = await produceInWorker(workerd, {
+        config: { bootstrapServers: [`127.0.0.1:${relay.port}`], lingerMs: 5 },
+        connectTo: { host: "127.0.0.1", port: relay.port },
+        topic,
+        records,
+      }).finally(() => answered = true);
+      await cutter;
+      assert.equal(cutsAt.length, 3, `the Worker was done after ${cutsAt.length} cuts`);
+      assert.ok(relay.stats.connections > 3, `only ${relay.stats.connections} connections`);
+      // Not the reported timestamps: after cut connections the core reports some records 1-5 ms
+      // later than the CreateTime they were written with, on every runtime (an open core bug).
+      await assertTopicHolds(topic, records, metadata, false);
+      const lastOffset = new Map<number, bigint>();
+      metadata.forEach(({ partition, offset }, i) => {
+        assert.ok(BigInt(offset) > (lastOffset.get(partition) ?? -1n), `record ${i} out of order`);
+        lastOffset.set(partition, BigInt(offset));
+      });
+    });
+  } finally {
+    answered = true;
+    await relay.close();
+  }
 });
