@@ -6,7 +6,8 @@
 #
 # Every tests/**/*.test.ts is written with node:test and node:assert, so each runtime runs the
 # same files: Deno and Bun from TypeScript, Node from the build in .tmp/node (tsconfig.node.json).
-# tests/cluster/ (three brokers of its own, ~40 s) tests the harness, not a runtime: Deno only.
+# tests/cluster/ (three brokers of its own, ~40 s) tests the harness, and tests/workers/ the
+# Cloudflare Workers runtime (workerd from npm), not the runtime running them: Deno only.
 #
 # Usage: scripts/test.sh [--runtime deno|bun|node]... [test files or folders under tests/]
 set -euo pipefail
@@ -40,7 +41,7 @@ fi
 echo "testing against Kafka at $KAFKA_BOOTSTRAP" >&2
 
 all_files=$(find "${paths[@]}" -name '*.test.ts' | sort)
-portable_files=$(grep -v '^tests/cluster/' <<<"$all_files" || true)
+portable_files=$(grep -v -E '^tests/(cluster|workers)/' <<<"$all_files" || true)
 
 total_passed=0
 total_failed=0

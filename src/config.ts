@@ -123,7 +123,7 @@ const schema = z.strictObject({
   )
     .optional(),
   transport: z.union([
-    z.enum(["deno", "bun", "node"]),
+    z.enum(["deno", "bun", "node", "workers"]),
     z.custom<Transport>(
       (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "connect") === "function",
       "expected a transport object",

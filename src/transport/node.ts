@@ -7,7 +7,7 @@
  * @module
  */
 
-import { createConnection, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { ConnectionError } from "../errors.ts";
 import { BufferedConnection } from "./buffered_connection.ts";
 import type { Endpoint, Transport, TransportConnection, TransportEvents } from "./transport.ts";
@@ -46,10 +46,19 @@ class NodeConnection extends BufferedConnection {
   }
 }
 
+/**
+ * `node:net` is loaded on first use, by a specifier held in a variable, so that bundles for
+ * runtimes without it (Cloudflare Workers) neither need it nor fail to load for want of it.
+ */
+const NET_MODULE = "node:net";
+let net: Promise<typeof import("node:net")> | undefined;
+
 /** Connections through `node:net` (Node, and any runtime that provides it). */
 export const nodeTransport: Transport = {
   name: "node",
-  connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection> {
+  async connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection> {
+    net ??= import(NET_MODULE);
+    const { createConnection } = await net;
     return new Promise((resolve, reject) => {
       const socket = createConnection({ host: endpoint.host, port: endpoint.port, noDelay: true });
       const onError = (error: Error) =>

@@ -39,7 +39,7 @@ test("every kind of bad value fails with the field named", () => {
     [{ ...base, maxInFlightRequestsPerConnection: 0 }, "maxInFlightRequestsPerConnection"],
     [{ ...base, retries: -1 }, "retries"],
     [{ ...base, partitioner: "murmur2" }, "partitioner"],
-    [{ ...base, transport: "workers" }, "transport"],
+    [{ ...base, transport: "browser" }, "transport"],
     [{ ...base, lingerMs: 5, requestTimeoutMs: 1000, deliveryTimeoutMs: 500 }, "deliveryTimeoutMs"],
     [{ ...base, bogus: 1 }, "bogus"],
   ];
