@@ -144,12 +144,21 @@ export class ProducerBatch {
   /**
    * Resolves every record's promise: offsets follow `baseOffset` (-1n when unknown, acks 0);
    * timestamps are the records' own unless the broker set a log append time.
+   *
+   * A retry that the broker recognises as a duplicate of an earlier write is answered with the
+   * written batch's max timestamp as log_append_time, even on CreateTime topics (Kafka fills it
+   * from its cached batch metadata; the Java client then reports that one timestamp for every
+   * record). So on a retried batch, a log append time equal to this batch's max timestamp means
+   * the records' own timestamps were written. (On a LogAppendTime topic it could also be an
+   * append time in that very millisecond; the create times reported then are at most it.)
    */
   complete(baseOffset: bigint, logAppendTimeMs: bigint): void {
     if (this.#done) return;
     this.#done = true;
     const { topic, partition } = this;
-    const appendTime = logAppendTimeMs >= 0n ? logAppendTimeMs : null;
+    const duplicateAnswer = this.attempts > 1 &&
+      logAppendTimeMs === BigInt(this.#writer.maxTimestamp);
+    const appendTime = logAppendTimeMs >= 0n && !duplicateAnswer ? logAppendTimeMs : null;
     for (let i = 0; i < this.#resolves.length; i++) {
       this.#resolves[i]({
         topic,

@@ -130,6 +130,11 @@ export class RecordBatchWriter {
     return this.#pos;
   }
 
+  /** The largest record timestamp so far (the batch header's max timestamp). */
+  get maxTimestamp(): number {
+    return this.#maxTimestamp;
+  }
+
   /** Bytes left in the buffer. */
   get remaining(): number {
     return this.#buf.length - this.#pos;

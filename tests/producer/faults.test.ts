@@ -12,6 +12,7 @@ import {
   KafkaProducer,
   ProducerClosedError,
   type ProducerConfig,
+  type RecordMetadata,
   TimeoutError,
 } from "../../mod.ts";
 import { detectTransport } from "../../src/transport/detect.ts";
@@ -25,6 +26,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface Outcome {
   value: string;
   settledAfterMs: number;
+  meta?: RecordMetadata;
   error?: unknown;
 }
 
@@ -49,14 +51,23 @@ function relayedProducer(relayOptions: RelayOptions, config: Partial<ProducerCon
 function sendTimed(producer: KafkaProducer, topic: string, key: string, value: string) {
   const start = Date.now();
   return producer.send({ topic, key, value, headers: { n: value } }).then(
-    (): Outcome => ({ value, settledAfterMs: Date.now() - start }),
+    (meta): Outcome => ({ value, settledAfterMs: Date.now() - start, meta }),
     (error): Outcome => ({ value, settledAfterMs: Date.now() - start, error }),
   );
 }
 
-/** kcat sees exactly `values`, once each, and per partition in the order they were sent. */
-async function assertExactlyOnceInOrder(topic: string, values: string[]) {
+/**
+ * kcat sees exactly `values`, once each, and per partition in the order they were sent; each
+ * delivered promise's metadata (partition, offset, timestamp) is where and how kcat found it.
+ */
+async function assertExactlyOnceInOrder(topic: string, values: string[], outcomes: Outcome[]) {
   const read = await readTopic(topic);
+  const at = new Map(read.map((r) => [`${r.partition}/${r.offset}`, r]));
+  for (const { value, meta } of outcomes) {
+    const found = at.get(`${meta!.partition}/${meta!.offset}`);
+    assert.equal(found?.value, value, `${value}: its metadata points at ${found?.value}`);
+    assert.equal(BigInt(found!.timestamp), meta!.timestamp, `${value}: timestamp`);
+  }
   const position = new Map(values.map((v, i) => [v, i]));
   assert.equal(read.length, values.length, `kcat read ${read.length} of ${values.length} records`);
   assert.equal(new Set(read.map((r) => r.value)).size, read.length, "a record was written twice");
@@ -87,15 +98,17 @@ test("requests forwarded 7 bytes at a time, responses 1 byte at a time: exactly 
   await createTopic(topic, 2);
   const { relayed, producer } = relayedProducer({ maxChunk: 7, responseChunk: 1 });
   const sends: Promise<Outcome>[] = [];
+  let outcomes: Outcome[] = [];
   try {
     for (let i = 0; i < 300; i++) sends.push(sendTimed(producer, topic, `k${i % 5}`, `v${i}`));
-    assertAllDelivered(await Promise.all(sends));
+    outcomes = await Promise.all(sends);
+    assertAllDelivered(outcomes);
     const stats = relayed.relays().map((r) => r.stats);
     assert.ok(stats.some((s) => s.toClient > 200), "responses did not pass through the relay");
   } finally {
     await closeAll(producer, relayed);
   }
-  await assertExactlyOnceInOrder(topic, Array.from({ length: 300 }, (_, i) => `v${i}`));
+  await assertExactlyOnceInOrder(topic, Array.from({ length: 300 }, (_, i) => `v${i}`), outcomes);
 });
 
 test("connections cut in the middle of requests and of responses: reconnects, exactly once, in order", async () => {
@@ -104,6 +117,7 @@ test("connections cut in the middle of requests and of responses: reconnects, ex
   const { relayed, producer } = relayedProducer({});
   const values: string[] = [];
   const sends: Promise<Outcome>[] = [];
+  let outcomes: Outcome[] = [];
   const send = (count: number) => {
     for (let i = 0; i < count; i++) {
       const value = `v${values.length}`;
@@ -122,7 +136,8 @@ test("connections cut in the middle of requests and of responses: reconnects, ex
       send(250);
       await sleep(100);
     }
-    assertAllDelivered(await Promise.all(sends));
+    outcomes = await Promise.all(sends);
+    assertAllDelivered(outcomes);
     const cuts = relayed.relays().map((r) => r.stats);
     assert.ok(cuts.some((s) => s.cutMidRequest > 0), "no request was cut");
     assert.ok(cuts.some((s) => s.cutMidResponse > 0), "no response was cut");
@@ -130,7 +145,7 @@ test("connections cut in the middle of requests and of responses: reconnects, ex
   } finally {
     await closeAll(producer, relayed);
   }
-  await assertExactlyOnceInOrder(topic, values);
+  await assertExactlyOnceInOrder(topic, values, outcomes);
 });
 
 test("a broker black-holed for a while (requests time out): nothing lost, nothing twice", async () => {
@@ -139,6 +154,7 @@ test("a broker black-holed for a while (requests time out): nothing lost, nothin
   const { relayed, producer } = relayedProducer({}, { requestTimeoutMs: 1000 });
   const values = Array.from({ length: 400 }, (_, i) => `v${i}`);
   const sends: Promise<Outcome>[] = [];
+  let outcomes: Outcome[] = [];
   try {
     sends.push(sendTimed(producer, topic, "k0", values[0]));
     await sends[0];
@@ -146,7 +162,8 @@ test("a broker black-holed for a while (requests time out): nothing lost, nothin
     for (const value of values.slice(1)) sends.push(sendTimed(producer, topic, value, value));
     await sleep(2500); // more than requestTimeoutMs: requests time out, connections are dropped
     for (const relay of relayed.relays()) relay.resume();
-    assertAllDelivered(await Promise.all(sends));
+    outcomes = await Promise.all(sends);
+    assertAllDelivered(outcomes);
     assert.ok(
       relayed.relays().some((r) => r.stats.connections > 1),
       "no request timed out: the producer kept its first connection",
@@ -154,7 +171,7 @@ test("a broker black-holed for a while (requests time out): nothing lost, nothin
   } finally {
     await closeAll(producer, relayed);
   }
-  await assertExactlyOnceInOrder(topic, values);
+  await assertExactlyOnceInOrder(topic, values, outcomes);
 });
 
 test("a broker black-holed for good: every promise rejects by deliveryTimeoutMs; then it recovers", async () => {

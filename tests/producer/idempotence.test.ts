@@ -17,6 +17,7 @@ import { throughRelays } from "../_lib/relay.ts";
 
 const ROUNDS = 5;
 const PER_ROUND = 400;
+const START_MS = Date.now();
 
 /** Sends rounds of records; during each, responses are dropped for a while, then connections cut. */
 async function sendThroughLostResponses(topic: string, enableIdempotence: boolean) {
@@ -36,7 +37,9 @@ async function sendThroughLostResponses(topic: string, enableIdempotence: boolea
     for (let round = 0; round < ROUNDS; round++) {
       for (const relay of relayed.relays()) relay.dropResponses(true);
       for (let i = 0; i < PER_ROUND; i++) {
-        sends.push(producer.send({ topic, key: `k${i % 4}`, value: `${round}-${i}` }));
+        // Distinct timestamps per record, so a reported timestamp can only match its own.
+        const timestamp = START_MS + round * PER_ROUND + i;
+        sends.push(producer.send({ topic, key: `k${i % 4}`, value: `${round}-${i}`, timestamp }));
       }
       await new Promise((resolve) => setTimeout(resolve, 150)); // appended, answers thrown away
       for (const relay of relayed.relays()) {
@@ -75,11 +78,15 @@ test("idempotent: responses lost after the broker appended; every record once, i
       `partition ${partition} out of order`,
     );
   }
-  // Every promise's offset is where kcat found its record.
-  const byPosition = new Map(read.map((r) => [`${r.partition}/${r.offset}`, r.value]));
+  // Every promise's offset is where kcat found its record, and its timestamp the one written
+  // (a retry answered as a duplicate carries the batch's max timestamp: see ProducerBatch).
+  const byPosition = new Map(read.map((r) => [`${r.partition}/${r.offset}`, r]));
   metas.forEach((m, n) => {
     const expected = `${Math.floor(n / PER_ROUND)}-${n % PER_ROUND}`;
-    assert.equal(byPosition.get(`${m.partition}/${m.offset}`), expected);
+    const found = byPosition.get(`${m.partition}/${m.offset}`);
+    assert.equal(found?.value, expected);
+    assert.equal(BigInt(found!.timestamp), m.timestamp, `timestamp of ${expected}`);
+    assert.equal(m.timestamp, BigInt(START_MS + n));
   });
 });
 
