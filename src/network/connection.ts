@@ -113,6 +113,12 @@ export class Connection {
     return new Promise<Res>((resolve, reject) => {
       version ??= this.versionOf(api);
       const correlationId = this.#send(api, request, version);
+      // The write itself may have found the socket closed (Bun reports it synchronously): the
+      // connection has failed already and rejected what was in flight, so reject this one too.
+      if (this.#closedError) {
+        reject(this.#closedError);
+        return;
+      }
       const timer = setTimeout(() => {
         this.#fail(
           new TimeoutError(
