@@ -6,6 +6,11 @@
  */
 
 import { z } from "zod";
+import {
+  COMPRESSION_LEVELS,
+  COMPRESSION_TYPES,
+  type CompressionType,
+} from "./compression/codec.ts";
 import { ConfigError } from "./errors.ts";
 import { parseEndpoint } from "./network/bootstrap.ts";
 import type { CustomPartitioner } from "./producer/partitioner.ts";
@@ -69,6 +74,16 @@ export interface ProducerConfig {
   partitioner?: CustomPartitioner;
   /** Spread keyed records like keyless ones (sticky), ignoring the key. Default false. */
   partitionerIgnoreKeys?: boolean;
+  /**
+   * Codec of the record batches: "none", "gzip", "snappy", "lz4" or "zstd". Default "none".
+   * A codec this runtime cannot load fails the constructor with {@link ConfigError}.
+   */
+  compressionType?: CompressionType;
+  /**
+   * The codec's level: gzip 1–9 (default 6), lz4 1–17 (default 9), zstd -131072–22 (default 3);
+   * snappy and none have none. Java's compression.gzip.level, .lz4.level and .zstd.level.
+   */
+  compressionLevel?: number;
   /** The runtime's sockets to use: a name, or a {@link Transport} of your own. Default: detected. */
   transport?: TransportName | Transport;
 }
@@ -104,6 +119,8 @@ const schema = z.strictObject({
   partitioner: z.custom<CustomPartitioner>((v) => typeof v === "function", "expected a function")
     .optional(),
   partitionerIgnoreKeys: z.boolean().default(false),
+  compressionType: z.enum(COMPRESSION_TYPES).default("none"),
+  compressionLevel: z.number().int().optional(),
   transport: z.union([
     z.enum(["deno", "bun", "node"]),
     z.custom<Transport>(
@@ -144,6 +161,25 @@ function isEndpoint(address: string): boolean {
   }
 }
 
+/** A level outside the codec's range, or for a codec without levels, is an error. */
+function checkCompressionLevel(type: CompressionType, level: number | undefined): void {
+  if (level === undefined) return;
+  const range = COMPRESSION_LEVELS[type];
+  if (!range) {
+    throw new ConfigError(
+      `invalid producer config: compressionLevel: compressionType ${type} has no levels`,
+      { field: "compressionLevel" },
+    );
+  }
+  if (level < range.min || level > range.max) {
+    throw new ConfigError(
+      `invalid producer config: compressionLevel: ${type} levels are ${range.min} to ` +
+        `${range.max}, not ${level}`,
+      { field: "compressionLevel" },
+    );
+  }
+}
+
 /**
  * Validates a configuration. Throws {@link ConfigError} naming the first bad field, listing all
  * problems in the message.
@@ -161,6 +197,7 @@ export function resolveProducerConfig(input: unknown): ResolvedProducerConfig {
     });
   }
   const config = result.data;
+  checkCompressionLevel(config.compressionType, config.compressionLevel);
   // As in the Java client: the delivery timeout must leave room for lingering and one request;
   // an explicit value that does not is an error, the default is raised to fit.
   const minDelivery = config.lingerMs + config.requestTimeoutMs;

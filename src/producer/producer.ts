@@ -29,6 +29,7 @@ import { estimateRecordSize, RECORD_BATCH_OVERHEAD } from "../protocol/record_ba
 import { resolveTransport } from "../transport/detect.ts";
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.ts";
 import { RecordAccumulator } from "./accumulator.ts";
+import { BatchCompressor } from "./batch_compressor.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { ClusterMetadata } from "./cluster_metadata.ts";
 import { Idempotence } from "./idempotence.ts";
@@ -77,9 +78,14 @@ export class KafkaProducer {
     const resolved = resolveProducerConfig(config);
     this.#config = resolved;
     const transport = resolveTransport(resolved.transport);
+    const compressor = resolved.compressionType === "none" ? null : new BatchCompressor(
+      resolved.compressionType,
+      resolved.compressionLevel,
+      () => this.#sender.wakeup(),
+    );
     this.#pool = new BufferPool(resolved.bufferMemory, resolved.batchSize);
     this.#accumulator = new RecordAccumulator(
-      resolved,
+      { ...resolved, compressor },
       this.#pool,
       () => this.#sender.wakeup(),
       (error) => this.#transactions?.batchFailed(error),
@@ -112,6 +118,7 @@ export class KafkaProducer {
       bootstrap,
       idempotence,
       transactions: this.#transactions,
+      compressor,
     });
     this.#sender.start();
   }
