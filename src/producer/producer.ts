@@ -77,12 +77,12 @@ export class KafkaProducer {
   constructor(config: ProducerConfig) {
     const resolved = resolveProducerConfig(config);
     this.#config = resolved;
-    const transport = resolveTransport(resolved.transport);
     const compressor = resolved.compressionType === "none" ? null : new BatchCompressor(
       resolved.compressionType,
       resolved.compressionLevel,
       () => this.#sender.wakeup(),
     );
+    const transport = resolveTransport(resolved.transport);
     this.#pool = new BufferPool(resolved.bufferMemory, resolved.batchSize);
     this.#accumulator = new RecordAccumulator(
       { ...resolved, compressor },

@@ -1,4 +1,6 @@
-// Reads record batches with Kafka's own Java client code: for each line of stdin (the lowercase
+// Reads record batches with Kafka's own Java client code. First prints the compression level
+// bounds of Kafka's CompressionType: {"levels":{"gzip":[min,max,default],...}}. Then, for each
+// line of stdin (the lowercase
 // hex of one record batch, as our producer closed it), checks the CRC (ensureValid), names the
 // compression type and decompresses the records with Kafka's codecs (lz4-java, snappy-java,
 // zstd-jni, java.util.zip), printing one JSON object per batch:
@@ -17,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
@@ -33,6 +36,11 @@ public class ReadBatches {
 
     public static void main(String[] args) throws Exception {
         ObjectMapper mapper = new ObjectMapper();
+        ObjectNode levels = mapper.createObjectNode();
+        for (CompressionType type : new CompressionType[] {CompressionType.GZIP, CompressionType.LZ4, CompressionType.ZSTD}) {
+            levels.putArray(type.name).add(type.minLevel()).add(type.maxLevel()).add(type.defaultLevel());
+        }
+        System.out.println(mapper.writeValueAsString(mapper.createObjectNode().set("levels", levels)));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
         String line;
         while ((line = in.readLine()) != null) {
