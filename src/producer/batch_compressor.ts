@@ -21,6 +21,8 @@ export class BatchCompressor {
   readonly type: Exclude<CompressionType, "none">;
   #codec: CompressionCodec | null = null;
   #error: Error | null = null;
+  /** Settles when the codec is loaded or failed to (at once, unless it loads asynchronously). */
+  readonly loaded: Promise<void>;
   /** Compressed / uncompressed size of each topic's records, as estimated from closed batches. */
   readonly #ratios = new Map<string, number>();
 
@@ -38,10 +40,13 @@ export class BatchCompressor {
     const loaded = loadCodec(type, level);
     if ("codec" in loaded) {
       this.#codec = loaded.codec;
+      this.loaded = Promise.resolve();
       return;
     }
-    loaded.loading.then(
-      (codec) => this.#codec = codec,
+    this.loaded = loaded.loading.then(
+      (codec) => {
+        this.#codec = codec;
+      },
       (cause) => {
         this.#error = new ConfigError(
           `compressionType ${type}: the codec could not be loaded: ${cause}`,
