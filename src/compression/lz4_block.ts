@@ -7,25 +7,24 @@
  * @module
  */
 
+import { copyBytes, matchLength, PositionTable, read32 } from "./lz77.ts";
+
 const MIN_MATCH = 4;
 /** The last 5 bytes of a block are always literals. */
 const LAST_LITERALS = 5;
 /** A match may not start within the last 12 bytes of a block. */
 const MATCH_FIND_LIMIT = 12;
 const MAX_OFFSET = 65535;
-const HASH_LOG = 14;
+const HASH_LOG = 16;
 const HASH_SHIFT = 32 - HASH_LOG;
 
-const hashTable = new Int32Array(1 << HASH_LOG);
-const chain = new Int32Array(1 << 16);
+const hashTable = new PositionTable(1 << HASH_LOG);
+/** For each position (mod 64 Ki), the previous one with the same hash. */
+const chain = new PositionTable(1 << 16);
 
 /** The most bytes compressing `length` bytes can take. */
 export function lz4BlockBound(length: number): number {
   return length + Math.floor(length / 255) + 16;
-}
-
-function read32(src: Uint8Array, p: number): number {
-  return src[p] | (src[p + 1] << 8) | (src[p + 2] << 16) | (src[p + 3] << 24);
 }
 
 function hash(sequence: number): number {
@@ -57,8 +56,7 @@ function writeSequence(
   const token = d++;
   dst[token] = ((literals >= 15 ? 15 : literals) << 4) | (matchRest >= 15 ? 15 : matchRest);
   if (literals >= 15) d = writeLengthTail(dst, d, literals - 15);
-  dst.set(src.subarray(anchor, ip), d);
-  d += literals;
+  d = copyBytes(src, anchor, ip, dst, d);
   dst[d++] = offset & 0xff;
   dst[d++] = offset >>> 8;
   if (matchRest >= 15) d = writeLengthTail(dst, d, matchRest - 15);
@@ -76,15 +74,7 @@ function writeLastLiterals(
   const literals = end - anchor;
   dst[d++] = (literals >= 15 ? 15 : literals) << 4;
   if (literals >= 15) d = writeLengthTail(dst, d, literals - 15);
-  dst.set(src.subarray(anchor, end), d);
-  return d + literals;
-}
-
-/** Length of the match at `ip` against `ref`, known to share 4 bytes, up to `limit`. */
-function matchLength(src: Uint8Array, ip: number, ref: number, limit: number): number {
-  let length = MIN_MATCH;
-  while (ip + length < limit && src[ip + length] === src[ref + length]) length++;
-  return length;
+  return copyBytes(src, anchor, end, dst, d);
 }
 
 /**
@@ -101,7 +91,8 @@ export function compressLz4Block(
   depth: number,
 ): number {
   if (end - start <= MATCH_FIND_LIMIT) return writeLastLiterals(src, start, end, dst, d);
-  hashTable.fill(-1);
+  hashTable.startBlock(end);
+  if (depth > 0) chain.startBlock(end);
   return depth === 0
     ? compressFast(src, start, end, dst, d)
     : compressChained(src, start, end, dst, d, depth);
@@ -116,8 +107,8 @@ function compressFast(src: Uint8Array, start: number, end: number, dst: Uint8Arr
   while (ip < findLimit) {
     const sequence = read32(src, ip);
     const h = hash(sequence);
-    let ref = hashTable[h];
-    hashTable[h] = ip;
+    let ref = hashTable.get(h);
+    hashTable.set(h, ip);
     if (ref < 0 || ip - ref > MAX_OFFSET || read32(src, ref) !== sequence) {
       ip += 1 + (misses++ >> 6); // step further the longer nothing matched
       continue;
@@ -131,7 +122,7 @@ function compressFast(src: Uint8Array, start: number, end: number, dst: Uint8Arr
     d = writeSequence(src, anchor, ip, ip - ref, length, dst, d);
     ip += length;
     anchor = ip;
-    if (ip < findLimit) hashTable[hash(read32(src, ip - 2))] = ip - 2;
+    if (ip < findLimit) hashTable.set(hash(read32(src, ip - 2)), ip - 2);
   }
   return writeLastLiterals(src, anchor, end, dst, d);
 }
@@ -152,13 +143,13 @@ function compressChained(
   while (ip < findLimit) {
     for (; inserted <= ip; inserted++) {
       const h = hash(read32(src, inserted));
-      chain[inserted & 0xffff] = hashTable[h];
-      hashTable[h] = inserted;
+      chain.set(inserted & 0xffff, hashTable.get(h));
+      hashTable.set(h, inserted);
     }
     const sequence = read32(src, ip);
     let bestLength = 0;
     let bestRef = 0;
-    let ref = chain[ip & 0xffff];
+    let ref = chain.get(ip & 0xffff);
     for (let tries = depth; ref >= 0 && ip - ref <= MAX_OFFSET && tries > 0; tries--) {
       if (read32(src, ref) === sequence) {
         const length = matchLength(src, ip, ref, matchLimit);
@@ -168,7 +159,7 @@ function compressChained(
           if (ip + length >= matchLimit) break;
         }
       }
-      ref = chain[ref & 0xffff];
+      ref = chain.get(ref & 0xffff);
     }
     if (bestLength === 0) {
       ip++;

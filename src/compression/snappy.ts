@@ -11,15 +11,16 @@
  */
 
 import { COMPRESSION_IDS, type CompressionCodec } from "./codec.ts";
+import { copyBytes, matchLength, PositionTable, read32 } from "./lz77.ts";
 
 const HEADER = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1];
 const CHUNK_SIZE = 32 * 1024;
 /** Matches are searched for up to this many bytes before the end of a chunk. */
 const INPUT_MARGIN = 15;
-const HASH_LOG = 14;
+const HASH_LOG = 16;
 const HASH_SHIFT = 32 - HASH_LOG;
 
-const hashTable = new Int32Array(1 << HASH_LOG);
+const hashTable = new PositionTable(1 << HASH_LOG);
 
 /** The snappy codec (it has no levels). */
 export function snappyCodec(): CompressionCodec {
@@ -46,10 +47,6 @@ function maxBlockSize(length: number): number {
   return 32 + length + Math.floor(length / 6);
 }
 
-function read32(src: Uint8Array, p: number): number {
-  return src[p] | (src[p + 1] << 8) | (src[p + 2] << 16) | (src[p + 3] << 24);
-}
-
 function hash(sequence: number): number {
   return Math.imul(sequence, 0x1e35a7bd) >>> HASH_SHIFT;
 }
@@ -72,26 +69,25 @@ export function compressSnappyBlock(
   let anchor = start;
   const findLimit = end - INPUT_MARGIN;
   if (findLimit > start) {
-    hashTable.fill(-1);
+    hashTable.startBlock(end);
     let ip = start;
     let misses = 0;
     while (ip < findLimit) {
       const sequence = read32(src, ip);
       const h = hash(sequence);
-      const ref = hashTable[h];
-      hashTable[h] = ip;
+      const ref = hashTable.get(h);
+      hashTable.set(h, ip);
       if (ref < 0 || read32(src, ref) !== sequence) {
         ip += 1 + (misses++ >> 5); // step further the longer nothing matched, as snappy does
         continue;
       }
       misses = 0;
-      let length = 4;
-      while (ip + length < end && src[ip + length] === src[ref + length]) length++;
+      const length = matchLength(src, ip, ref, end);
       d = writeLiteral(src, anchor, ip, dst, d);
       d = writeCopy(ip - ref, length, dst, d);
       ip += length;
       anchor = ip;
-      if (ip < findLimit) hashTable[hash(read32(src, ip - 1))] = ip - 1;
+      if (ip < findLimit) hashTable.set(hash(read32(src, ip - 1)), ip - 1);
     }
   }
   return writeLiteral(src, anchor, end, dst, d);
@@ -108,8 +104,7 @@ function writeLiteral(src: Uint8Array, from: number, to: number, dst: Uint8Array
     dst[d++] = (59 + bytes) << 2;
     for (let i = 0; i < bytes; i++) dst[d++] = (n >>> (8 * i)) & 0xff;
   }
-  dst.set(src.subarray(from, to), d);
-  return d + length;
+  return copyBytes(src, from, to, dst, d);
 }
 
 /** A copy of `length` bytes from `offset` back (< 64 KiB), as copies of at most 64 bytes. */
