@@ -68,6 +68,7 @@ export class KafkaProducer {
   readonly #network: NetworkClient;
   readonly #sender: Sender;
   readonly #sticky: StickyPartitioner;
+  readonly #compressor: BatchCompressor | null;
   readonly #transactions: Transactions | null;
   readonly #blocked = new Fifo<BlockedSend>();
   #blockedDrained: Deferred<void> | null = null;
@@ -77,11 +78,13 @@ export class KafkaProducer {
   constructor(config: ProducerConfig) {
     const resolved = resolveProducerConfig(config);
     this.#config = resolved;
-    const compressor = resolved.compressionType === "none" ? null : new BatchCompressor(
-      resolved.compressionType,
-      resolved.compressionLevel,
-      () => this.#sender.wakeup(),
-    );
+    const compressor = this.#compressor = resolved.compressionType === "none"
+      ? null
+      : new BatchCompressor(
+        resolved.compressionType,
+        resolved.compressionLevel,
+        () => this.#sender.wakeup(),
+      );
     const transport = resolveTransport(resolved.transport);
     this.#pool = new BufferPool(resolved.bufferMemory, resolved.batchSize);
     this.#accumulator = new RecordAccumulator(
@@ -279,7 +282,10 @@ export class KafkaProducer {
     if (
       record.partition === undefined && (record.key === null || this.#config.partitionerIgnoreKeys)
     ) {
-      this.#sticky.recordAppended(record.topic, partition, record.value?.length ?? 0);
+      // As in the Java client, a sticky partition gets batchSize bytes as they will be sent:
+      // compressed, as estimated.
+      const ratio = this.#compressor?.estimatedRatio(record.topic) ?? 1;
+      this.#sticky.recordAppended(record.topic, partition, (record.value?.length ?? 0) * ratio);
     }
     return delivery;
   }
