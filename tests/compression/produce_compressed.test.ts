@@ -181,3 +181,33 @@ test("a compressed batch the broker finds too large is split, and every record a
   const byOffset = new Map(read.map((r) => [r.offset, r.value]));
   metas.forEach((m, i) => assert.equal(byOffset.get(m.offset), values[i]));
 });
+
+test("compressed transactional batches: read_committed sees the committed records only", async () => {
+  const topic = uniqueTopic("compressed-txn");
+  await createTopic(topic, 2);
+  const producer = new KafkaProducer({
+    bootstrapServers: bootstrapServers(),
+    transactionalId: uniqueTopic("compressed-txn-id"),
+    compressionType: "zstd",
+  });
+  const committed = Array.from({ length: 50 }, (_, i) => valueOf("zstd", i));
+  try {
+    await producer.initTransactions();
+    producer.beginTransaction();
+    await Promise.all(committed.map((value, i) => producer.send({ topic, key: `k${i}`, value })));
+    await producer.commitTransaction();
+    producer.beginTransaction();
+    const aborted = Array.from(
+      { length: 20 },
+      (_, i) => producer.send({ topic, key: `k${i}`, value: `aborted-${i}` }),
+    );
+    await producer.abortTransaction();
+    await Promise.allSettled(aborted);
+  } finally {
+    await producer.close();
+  }
+  const visible = await readTopic(topic, ["-X", "isolation.level=read_committed"]);
+  assert.deepEqual(visible.map((r) => r.value).sort(), [...committed].sort());
+  const everything = await readTopic(topic, ["-X", "isolation.level=read_uncommitted"]);
+  assert.equal(everything.length, committed.length + 20, "the aborted records are in the log");
+});
