@@ -161,6 +161,7 @@ const javaResult = (async () => {
   const [levels, read] = await javaRead(batches);
   return { cases, batches, levels, read };
 })();
+javaResult.catch(() => {}); // each test awaits it and reports the failure
 
 for (const { type, level, wasm } of CODECS) {
   const name = `${type}${wasm ? " (WebAssembly)" : ""} level ${level ?? "default"}`;
