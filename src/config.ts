@@ -171,7 +171,9 @@ function checkCompressionLevel(type: CompressionType, level: number | undefined)
       { field: "compressionLevel" },
     );
   }
-  if (level < range.min || level > range.max) {
+  // Java's gzip also takes -1, Deflater's (and zlib's) default level.
+  const zlibDefault = type === "gzip" && level === -1;
+  if (!zlibDefault && (level < range.min || level > range.max)) {
     throw new ConfigError(
       `invalid producer config: compressionLevel: ${type} levels are ${range.min} to ` +
         `${range.max}, not ${level}`,

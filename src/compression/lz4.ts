@@ -25,7 +25,7 @@ const BLOCK_SIZE = 64 * 1024;
 const UNCOMPRESSED_BLOCK = 0x80000000;
 const HEADER_CHECKSUM = (xxhash32(new Uint8Array([FLG, BD])) >>> 8) & 0xff;
 
-/** Hash chain depth per level: 2^(level-1) positions, as LZ4 HC's levels search, capped. */
+/** Hash chain depth per level: 2^(level-1) positions, as LZ4 HC's levels search, up to 4096. */
 function chainDepth(level: number): number {
   return level === COMPRESSION_LEVELS.lz4!.default ? 0 : Math.min(2 ** (level - 1), 4096);
 }

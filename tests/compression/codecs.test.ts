@@ -15,6 +15,7 @@ import { COMPRESSION_LEVELS, type CompressionType } from "../../src/compression/
 import { loadCodec } from "../../src/compression/load.ts";
 import { xxhash32 } from "../../src/compression/xxhash32.ts";
 import { wasmZstdCodec } from "../../src/compression/zstd.ts";
+import { resolveProducerConfig } from "../../src/config.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { RecordBatchWriter, type RecordHeader } from "../../src/protocol/record_batch.ts";
 
@@ -89,6 +90,7 @@ const CODECS: { type: Codec; level?: number; wasm?: true }[] = [
   { type: "gzip" },
   { type: "gzip", level: 1 },
   { type: "gzip", level: 9 },
+  { type: "gzip", level: -1 },
   { type: "snappy" },
   { type: "lz4" },
   { type: "lz4", level: 1 },
@@ -240,6 +242,9 @@ test("bad compressionType and compressionLevel fail the constructor, naming the 
     [{ compressionType: "snappy", compressionLevel: 1 }, "compressionLevel"],
     [{ compressionLevel: 3 }, "compressionLevel"],
   ];
+  // Java's gzip takes -1 too: zlib's default level.
+  const gzipDefault = { ...config, compressionType: "gzip", compressionLevel: -1 };
+  assert.equal(resolveProducerConfig(gzipDefault).compressionLevel, -1);
   for (const [extra, field] of cases) {
     assert.throws(
       () => new KafkaProducer({ ...config, ...extra } as never),
