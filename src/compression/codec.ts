@@ -21,7 +21,10 @@ export const COMPRESSION_IDS: Readonly<Record<CompressionType, number>> = {
   zstd: 4,
 };
 
-/** `compressionLevel` bounds and default of the codecs that have levels (the Java client's). */
+/**
+ * `compressionLevel` bounds and default of the codecs that have levels: the Java client's (whose
+ * gzip default, Deflater's -1, is zlib's level 6; -1 is accepted too).
+ */
 export const COMPRESSION_LEVELS: Readonly<
   Partial<Record<CompressionType, { min: number; max: number; default: number }>>
 > = {

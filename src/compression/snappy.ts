@@ -52,7 +52,7 @@ function hash(sequence: number): number {
 }
 
 /** Compresses `src[start, end)` as one raw snappy block into `dst` from `d`. */
-export function compressSnappyBlock(
+function compressSnappyBlock(
   src: Uint8Array,
   start: number,
   end: number,
