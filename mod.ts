@@ -24,6 +24,7 @@ export type {
   Serializer,
 } from "./src/producer/record.ts";
 export type { Acks, ProducerConfig } from "./src/config.ts";
+export type { CompressionType } from "./src/compression/codec.ts";
 export type { TransportName } from "./src/transport/detect.ts";
 export type { CustomPartitioner } from "./src/producer/partitioner.ts";
 export { type AdminOptions, KafkaAdmin, type NewTopic } from "./src/admin.ts";

@@ -6,6 +6,11 @@
  */
 
 import { z } from "zod";
+import {
+  COMPRESSION_LEVELS,
+  COMPRESSION_TYPES,
+  type CompressionType,
+} from "./compression/codec.ts";
 import { ConfigError } from "./errors.ts";
 import { parseEndpoint } from "./network/bootstrap.ts";
 import type { CustomPartitioner } from "./producer/partitioner.ts";
@@ -77,6 +82,16 @@ export interface ProducerConfig<K = RecordData, V = RecordData> {
   keySerializer?: Serializer<K>;
   /** Turns each non-null value into a string or bytes. Default: values must be strings or bytes. */
   valueSerializer?: Serializer<V>;
+  /**
+   * Codec of the record batches: "none", "gzip", "snappy", "lz4" or "zstd". Default "none".
+   * A codec this runtime cannot load fails the constructor with {@link ConfigError}.
+   */
+  compressionType?: CompressionType;
+  /**
+   * The codec's level: gzip 1–9 (default 6), lz4 1–17 (default 9), zstd -131072–22 (default 3);
+   * snappy and none have none. Java's compression.gzip.level, .lz4.level and .zstd.level.
+   */
+  compressionLevel?: number;
   /** The runtime's sockets to use: a name, or a {@link Transport} of your own. Default: detected. */
   transport?: TransportName | Transport;
 }
@@ -122,6 +137,8 @@ const schema = z.strictObject({
     "expected a function",
   )
     .optional(),
+  compressionType: z.enum(COMPRESSION_TYPES).default("none"),
+  compressionLevel: z.number().int().optional(),
   transport: z.union([
     z.enum(["deno", "bun", "node", "workers"]),
     z.custom<Transport>(
@@ -162,6 +179,27 @@ function isEndpoint(address: string): boolean {
   }
 }
 
+/** A level outside the codec's range, or for a codec without levels, is an error. */
+function checkCompressionLevel(type: CompressionType, level: number | undefined): void {
+  if (level === undefined) return;
+  const range = COMPRESSION_LEVELS[type];
+  if (!range) {
+    throw new ConfigError(
+      `invalid producer config: compressionLevel: compressionType ${type} has no levels`,
+      { field: "compressionLevel" },
+    );
+  }
+  // Java's gzip also takes -1, Deflater's (and zlib's) default level.
+  const zlibDefault = type === "gzip" && level === -1;
+  if (!zlibDefault && (level < range.min || level > range.max)) {
+    throw new ConfigError(
+      `invalid producer config: compressionLevel: ${type} levels are ${range.min} to ` +
+        `${range.max}, not ${level}`,
+      { field: "compressionLevel" },
+    );
+  }
+}
+
 /**
  * Validates a configuration. Throws {@link ConfigError} naming the first bad field, listing all
  * problems in the message.
@@ -179,6 +217,7 @@ export function resolveProducerConfig(input: unknown): ResolvedProducerConfig {
     });
   }
   const config = result.data;
+  checkCompressionLevel(config.compressionType, config.compressionLevel);
   // As in the Java client: the delivery timeout must leave room for lingering and one request;
   // an explicit value that does not is an error, the default is raised to fit.
   const minDelivery = config.lingerMs + config.requestTimeoutMs;

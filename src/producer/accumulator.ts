@@ -9,7 +9,8 @@
 
 import { TimeoutError } from "../errors.ts";
 import { estimateRecordSize, RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
-import type { BufferPool } from "./buffer_pool.ts";
+import type { BatchCompressor } from "./batch_compressor.ts";
+import { type BufferPool, POOLED_SIZE_MULTIPLES } from "./buffer_pool.ts";
 import type { ClusterMetadata } from "./cluster_metadata.ts";
 import { ProducerBatch } from "./producer_batch.ts";
 import type { RecordMetadata, SerializedRecord } from "./record.ts";
@@ -19,6 +20,16 @@ export interface AccumulatorOptions {
   batchSize: number;
   lingerMs: number;
   deliveryTimeoutMs: number;
+  /** Caps the uncompressed bytes of a compressed batch. */
+  maxRequestSize?: number;
+  /** Compresses the batches when they are closed; null without compression. */
+  compressor?: BatchCompressor | null;
+}
+
+/** A new batch's buffer size and how many of its bytes the records may take. */
+interface BatchLayout {
+  bufferSize: number;
+  limit: number;
 }
 
 /** What `ready` found. */
@@ -65,11 +76,35 @@ export class RecordAccumulator {
     this.#onBatchFailed = onBatchFailed;
   }
 
-  /** Bytes a batch needs to hold `record`: `batchSize`, or more for a large record. */
+  /** Bytes of buffer memory a new batch for `record` takes. */
   batchBufferSize(record: SerializedRecord): number {
-    const size = RECORD_BATCH_OVERHEAD +
+    return this.#layout(record).bufferSize;
+  }
+
+  /**
+   * Without compression a batch holds `batchSize` bytes, or one larger record. With compression
+   * it holds as many uncompressed bytes as are estimated to compress to `batchSize` (the topic's
+   * ratio, 5% margin, as the Java client's estimate), at most `maxRequestSize` and 16 ×
+   * `batchSize`; its buffer is the next size the pool keeps (batchSize × 1, 2, 4, 8, 16).
+   */
+  #layout(record: SerializedRecord): BatchLayout {
+    const { batchSize, compressor, maxRequestSize } = this.#options;
+    const recordSize = RECORD_BATCH_OVERHEAD +
       estimateRecordSize(record.key, record.value, record.headers);
-    return Math.max(this.#options.batchSize, size);
+    if (!compressor) {
+      const size = Math.max(batchSize, recordSize);
+      return { bufferSize: size, limit: size };
+    }
+    const maxMultiple = POOLED_SIZE_MULTIPLES[POOLED_SIZE_MULTIPLES.length - 1];
+    const estimated = Math.ceil(batchSize / (compressor.estimatedRatio(record.topic) * 1.05));
+    const wanted = Math.min(
+      estimated,
+      maxMultiple * batchSize,
+      Math.max(batchSize, maxRequestSize ?? Infinity),
+    );
+    const limit = Math.max(batchSize, wanted, recordSize);
+    const multiple = POOLED_SIZE_MULTIPLES.find((m) => m * batchSize >= limit);
+    return { bufferSize: multiple === undefined ? limit : multiple * batchSize, limit };
   }
 
   /**
@@ -91,9 +126,19 @@ export class RecordAccumulator {
         return delivery;
       }
     }
-    const buffer = this.#pool.tryAllocate(this.batchBufferSize(record));
+    const layout = this.#layout(record);
+    const buffer = this.#pool.tryAllocate(layout.bufferSize);
     if (!buffer) return null;
-    const batch = new ProducerBatch(record.topic, partition, buffer, nowMs, this.#nextBatchIndex++);
+    const batch = new ProducerBatch(
+      record.topic,
+      partition,
+      buffer,
+      nowMs,
+      this.#nextBatchIndex++,
+      true,
+      this.#options.compressor ?? null,
+      layout.limit,
+    );
     // The buffer was sized for this record, so it fits.
     const delivery = batch.tryAppend(record.timestamp, record.key, record.value, record.headers)!;
     queue.push(batch);

@@ -29,6 +29,7 @@ import { estimateRecordSize, RECORD_BATCH_OVERHEAD } from "../protocol/record_ba
 import { resolveTransport } from "../transport/detect.ts";
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.ts";
 import { RecordAccumulator } from "./accumulator.ts";
+import { BatchCompressor } from "./batch_compressor.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { ClusterMetadata } from "./cluster_metadata.ts";
 import { Idempotence } from "./idempotence.ts";
@@ -73,6 +74,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
   readonly #network: NetworkClient;
   readonly #sender: Sender;
   readonly #sticky: StickyPartitioner;
+  readonly #compressor: BatchCompressor | null;
   readonly #transactions: Transactions | null;
   readonly #blocked = new Fifo<BlockedSend>();
   #blockedDrained: Deferred<void> | null = null;
@@ -83,10 +85,17 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     const resolved = resolveProducerConfig(config);
     this.#config = resolved;
     this.#serializers = config; // validated above: functions or absent
+    const compressor = this.#compressor = resolved.compressionType === "none"
+      ? null
+      : new BatchCompressor(
+        resolved.compressionType,
+        resolved.compressionLevel,
+        () => this.#sender.wakeup(),
+      );
     const transport = resolveTransport(resolved.transport);
     this.#pool = new BufferPool(resolved.bufferMemory, resolved.batchSize);
     this.#accumulator = new RecordAccumulator(
-      resolved,
+      { ...resolved, compressor },
       this.#pool,
       () => this.#sender.wakeup(),
       (error) => this.#transactions?.batchFailed(error),
@@ -119,6 +128,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
       bootstrap,
       idempotence,
       transactions: this.#transactions,
+      compressor,
     });
     this.#sender.start();
   }
@@ -280,7 +290,10 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     if (
       record.partition === undefined && (record.key === null || this.#config.partitionerIgnoreKeys)
     ) {
-      this.#sticky.recordAppended(record.topic, partition, record.value?.length ?? 0);
+      // As in the Java client, a sticky partition gets batchSize bytes as they will be sent:
+      // compressed, as estimated.
+      const ratio = this.#compressor?.estimatedRatio(record.topic) ?? 1;
+      this.#sticky.recordAppended(record.topic, partition, (record.value?.length ?? 0) * ratio);
     }
     return delivery;
   }

@@ -22,6 +22,7 @@ import {
 } from "../protocol/messages/produce.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import type { RecordAccumulator } from "./accumulator.ts";
+import type { BatchCompressor } from "./batch_compressor.ts";
 import type { ClusterMetadata } from "./cluster_metadata.ts";
 import type { Idempotence } from "./idempotence.ts";
 import type { Transactions } from "./transactions.ts";
@@ -53,6 +54,8 @@ export interface SenderOptions {
   /** The transactional producer's state, or null without a transactionalId. */
   transactions: Transactions | null;
   transactionTimeoutMs: number;
+  /** The batches' codec, or null without compression. */
+  compressor: BatchCompressor | null;
 }
 
 /** Drives batches from the accumulator to the brokers. */
@@ -141,6 +144,12 @@ export class Sender {
       // A transactional producer gets its id from initTransactions(), not from here.
       if (!transactions) producerIdSleep = this.#maybeInitProducerId(idempotence, nowMs);
       ready.readyNodes.clear(); // nothing goes out without a producer id
+    }
+    const compressor = this.#options.compressor;
+    if (compressor && !compressor.ready) {
+      // A codec still loading (zstd from WebAssembly) wakes the loop when it is ready or failed.
+      if (compressor.error) accumulator.failAll(compressor.error);
+      ready.readyNodes.clear();
     }
 
     const drained = accumulator.drain(

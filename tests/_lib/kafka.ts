@@ -121,3 +121,18 @@ export async function readTopic(
   }
   return records;
 }
+
+/** Runs one of Kafka's Java tools (`broker.sh tool CLASS ...`) and returns its stdout. */
+export function kafkaTool(className: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "bash",
+      ["scripts/kafka/broker.sh", "tool", className, ...args],
+      { timeout: 120_000, maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${className} failed: ${stderr}`, { cause: error }));
+        else resolve(stdout);
+      },
+    );
+  });
+}

@@ -83,6 +83,8 @@ const BAD_VALUES: Record<keyof ProducerConfig, unknown[]> = {
   socketConnectionSetupTimeoutMs: [0, 0.5, "10000"],
   partitioner: ["murmur2", 42, {}],
   partitionerIgnoreKeys: ["yes", 1],
+  compressionType: ["lz5", "LZ4", 1, null],
+  compressionLevel: ["9", 1.5, null],
   keySerializer: ["json", {}, 1],
   valueSerializer: ["json", {}, 1],
   transport: ["workers!", 42, {}, { connect: "not a function" }],

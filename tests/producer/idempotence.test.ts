@@ -8,7 +8,12 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError, KafkaProducer, type RecordMetadata } from "../../mod.ts";
+import {
+  type CompressionType,
+  ConfigError,
+  KafkaProducer,
+  type RecordMetadata,
+} from "../../mod.ts";
 import { resolveProducerConfig } from "../../src/config.ts";
 import { detectTransport } from "../../src/transport/detect.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
@@ -20,12 +25,17 @@ const PER_ROUND = 400;
 const START_MS = Date.now();
 
 /** Sends rounds of records; during each, responses are dropped for a while, then connections cut. */
-async function sendThroughLostResponses(topic: string, enableIdempotence: boolean) {
+async function sendThroughLostResponses(
+  topic: string,
+  enableIdempotence: boolean,
+  compressionType: CompressionType = "none",
+) {
   const relayed = throughRelays(detectTransport());
   const producer = new KafkaProducer({
     bootstrapServers: bootstrapServers(),
     transport: relayed,
     enableIdempotence,
+    compressionType,
     acks: "all",
     lingerMs: 5,
     batchSize: 4096,
@@ -57,38 +67,42 @@ async function sendThroughLostResponses(topic: string, enableIdempotence: boolea
   }
 }
 
-test("idempotent: responses lost after the broker appended; every record once, in order", async () => {
-  const topic = uniqueTopic("idempotent");
-  await createTopic(topic, 2);
-  const { metas, dropped } = await sendThroughLostResponses(topic, true);
-  assert.ok(dropped > 0, "no response was dropped: the fault did not happen");
-  const read = (await readTopic(topic)).filter((r) => r.value !== "warm-up");
-  assert.equal(read.length, ROUNDS * PER_ROUND, "kcat sees every record exactly once");
-  assert.equal(new Set(read.map((r) => r.value)).size, read.length, "no duplicates");
-  // Per partition, the log holds the records in send order.
-  const sendOrder = (value: string) => {
-    const [round, i] = value.split("-").map(Number);
-    return round * PER_ROUND + i;
-  };
-  for (const partition of [0, 1]) {
-    const order = read.filter((r) => r.partition === partition).map((r) => sendOrder(r.value!));
-    assert.deepEqual(
-      order,
-      [...order].sort((a, b) => a - b),
-      `partition ${partition} out of order`,
-    );
-  }
-  // Every promise's offset is where kcat found its record, and its timestamp the one written
-  // (a retry answered as a duplicate carries the batch's max timestamp: see ProducerBatch).
-  const byPosition = new Map(read.map((r) => [`${r.partition}/${r.offset}`, r]));
-  metas.forEach((m, n) => {
-    const expected = `${Math.floor(n / PER_ROUND)}-${n % PER_ROUND}`;
-    const found = byPosition.get(`${m.partition}/${m.offset}`);
-    assert.equal(found?.value, expected);
-    assert.equal(BigInt(found!.timestamp), m.timestamp, `timestamp of ${expected}`);
-    assert.equal(m.timestamp, BigInt(START_MS + n));
+// Compressed retries too: a batch closed again (same or bumped epoch) keeps its compressed records.
+for (const compressionType of ["none", "lz4"] as const) {
+  const name = compressionType === "none" ? "idempotent" : `idempotent with ${compressionType}`;
+  test(`${name}: responses lost after the broker appended; every record once, in order`, async () => {
+    const topic = uniqueTopic("idempotent");
+    await createTopic(topic, 2);
+    const { metas, dropped } = await sendThroughLostResponses(topic, true, compressionType);
+    assert.ok(dropped > 0, "no response was dropped: the fault did not happen");
+    const read = (await readTopic(topic)).filter((r) => r.value !== "warm-up");
+    assert.equal(read.length, ROUNDS * PER_ROUND, "kcat sees every record exactly once");
+    assert.equal(new Set(read.map((r) => r.value)).size, read.length, "no duplicates");
+    // Per partition, the log holds the records in send order.
+    const sendOrder = (value: string) => {
+      const [round, i] = value.split("-").map(Number);
+      return round * PER_ROUND + i;
+    };
+    for (const partition of [0, 1]) {
+      const order = read.filter((r) => r.partition === partition).map((r) => sendOrder(r.value!));
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+        `partition ${partition} out of order`,
+      );
+    }
+    // Every promise's offset is where kcat found its record, and its timestamp the one written
+    // (a retry answered as a duplicate carries the batch's max timestamp: see ProducerBatch).
+    const byPosition = new Map(read.map((r) => [`${r.partition}/${r.offset}`, r]));
+    metas.forEach((m, n) => {
+      const expected = `${Math.floor(n / PER_ROUND)}-${n % PER_ROUND}`;
+      const found = byPosition.get(`${m.partition}/${m.offset}`);
+      assert.equal(found?.value, expected);
+      assert.equal(BigInt(found!.timestamp), m.timestamp, `timestamp of ${expected}`);
+      assert.equal(m.timestamp, BigInt(START_MS + n));
+    });
   });
-});
+}
 
 test("control: the same faults without idempotence write duplicates", async () => {
   const topic = uniqueTopic("not-idempotent");
