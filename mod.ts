@@ -23,10 +23,18 @@ export type {
   RecordMetadata,
 } from "./src/producer/record.ts";
 export type { Acks, ProducerConfig } from "./src/config.ts";
+export type {
+  SaslConfig,
+  SaslOAuthBearerConfig,
+  SaslPasswordConfig,
+  SslConfig,
+} from "./src/security.ts";
+export type { OAuthBearerToken, OAuthBearerTokenProvider } from "./src/sasl/oauthbearer.ts";
 export type { TransportName } from "./src/transport/detect.ts";
 export type { CustomPartitioner } from "./src/producer/partitioner.ts";
 export { type AdminOptions, KafkaAdmin, type NewTopic } from "./src/admin.ts";
 export {
+  AuthenticationError,
   BufferExhaustedError,
   ConfigError,
   ConnectionError,
@@ -38,11 +46,13 @@ export {
   ProtocolError,
   RecordTooLargeError,
   TimeoutError,
+  TlsError,
   TransactionStateError,
   UnsupportedVersionError,
 } from "./src/errors.ts";
 export type {
   Endpoint,
+  TlsOptions,
   Transport,
   TransportConnection,
   TransportEvents,

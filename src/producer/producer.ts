@@ -17,6 +17,7 @@ import {
   resolveProducerConfig,
 } from "../config.ts";
 import {
+  type AuthenticationError,
   BufferExhaustedError,
   InvalidRecordError,
   ProducerClosedError,
@@ -71,6 +72,8 @@ export class KafkaProducer {
   readonly #blocked = new Fifo<BlockedSend>();
   #blockedDrained: Deferred<void> | null = null;
   #closing: Promise<void> | null = null;
+  /** A failed authentication: every send from then on rejects with it. */
+  #fatalError: AuthenticationError | null = null;
 
   /** Validates `config` (throws {@link ConfigError} naming the field) and starts the sender. */
   constructor(config: ProducerConfig) {
@@ -86,17 +89,24 @@ export class KafkaProducer {
     );
     this.#metadata = new ClusterMetadata(resolved.metadataMaxAgeMs);
     this.#sticky = new StickyPartitioner({ batchSize: resolved.batchSize });
-    this.#network = new NetworkClient(transport, {
-      clientId: resolved.clientId,
-      requestTimeoutMs: resolved.requestTimeoutMs,
-      // A response is never much larger than its request; leave room for the biggest.
-      maxResponseSize: Math.max(resolved.maxRequestSize, 1 << 20) + 64 * 1024,
-      softwareName: SOFTWARE_NAME,
-      softwareVersion: SOFTWARE_VERSION,
-      reconnectBackoffMs: resolved.reconnectBackoffMs,
-      reconnectBackoffMaxMs: resolved.reconnectBackoffMaxMs,
-      connectionSetupTimeoutMs: resolved.socketConnectionSetupTimeoutMs,
-    }, () => this.#sender.wakeup());
+    this.#network = new NetworkClient(
+      transport,
+      {
+        clientId: resolved.clientId,
+        requestTimeoutMs: resolved.requestTimeoutMs,
+        // A response is never much larger than its request; leave room for the biggest.
+        maxResponseSize: Math.max(resolved.maxRequestSize, 1 << 20) + 64 * 1024,
+        softwareName: SOFTWARE_NAME,
+        softwareVersion: SOFTWARE_VERSION,
+        reconnectBackoffMs: resolved.reconnectBackoffMs,
+        reconnectBackoffMaxMs: resolved.reconnectBackoffMaxMs,
+        connectionSetupTimeoutMs: resolved.socketConnectionSetupTimeoutMs,
+        tls: resolved.tls?.options,
+        sasl: resolved.sasl,
+      },
+      () => this.#sender.wakeup(),
+      (error) => this.#failFatally(error),
+    );
     const bootstrap = resolved.bootstrapServers.map(parseEndpoint);
     const idempotence = resolved.enableIdempotence ? new Idempotence() : null;
     this.#transactions = resolved.transactionalId === undefined ? null : new Transactions(
@@ -120,10 +130,11 @@ export class KafkaProducer {
    * Sends a record. Resolves with where it was written once the broker acknowledged it (per
    * `acks`), or rejects with a typed error: {@link InvalidRecordError}, {@link RecordTooLargeError},
    * {@link TimeoutError} (no metadata or delivery in time), {@link BufferExhaustedError},
-   * {@link KafkaBrokerError}, {@link ProducerClosedError}.
+   * {@link KafkaBrokerError}, {@link ProducerClosedError}, {@link AuthenticationError}.
    */
   send(record: ProducerRecord): Promise<RecordMetadata> {
     if (this.#closing) return Promise.reject(new ProducerClosedError("send() after close()"));
+    if (this.#fatalError) return Promise.reject(this.#fatalError);
     let serialized: SerializedRecord;
     try {
       this.#transactions?.checkCanSend();
@@ -200,6 +211,7 @@ export class KafkaProducer {
   /** The partitions of `topic`, from metadata (fetched if needed, waiting up to `maxBlockMs`). */
   async partitionsFor(topic: string): Promise<PartitionInfo[]> {
     validateTopic(topic);
+    if (this.#fatalError) throw this.#fatalError;
     const waiting = this.#metadata.waitForTopic(topic, Date.now() + this.#config.maxBlockMs);
     this.#sender.wakeup();
     await waiting;
@@ -248,6 +260,15 @@ export class KafkaProducer {
     }
     await this.#sender.stop();
     this.#network.close();
+  }
+
+  /** Authentication failed: reject everything waiting and buffered with the error. */
+  #failFatally(error: AuthenticationError): void {
+    this.#fatalError = error;
+    for (const blocked of this.#blocked.drain()) blocked.result.reject(error);
+    this.#metadata.abortWaiters(error);
+    this.#pool.cancelWait();
+    this.#accumulator.failAll(error);
   }
 
   #checkSize(record: SerializedRecord): void {

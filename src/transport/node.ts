@@ -1,16 +1,23 @@
 /**
- * Node adapter: `node:net`. Node's `socket.write` never drops bytes but queues them in memory
+ * Node adapter: `node:net`, and `node:tls` for TLS. Node's `socket.write` never drops bytes but queues them in memory
  * when the kernel is full and returns false; writing more then would grow that queue without
  * bound. So bytes go to the socket only while it accepts them, the rest waits in the send
- * buffer, and `'drain'` resumes.
+ * buffer, and `'drain'` resumes. A TLS socket is a `net.Socket` too and behaves the same.
  *
  * @module
  */
 
 import { createConnection, type Socket } from "node:net";
-import { ConnectionError } from "../errors.ts";
+import { connect as connectTls } from "node:tls";
+import { ConnectionError, TlsError } from "../errors.ts";
 import { BufferedConnection } from "./buffered_connection.ts";
-import type { Endpoint, Transport, TransportConnection, TransportEvents } from "./transport.ts";
+import type {
+  Endpoint,
+  TlsOptions,
+  Transport,
+  TransportConnection,
+  TransportEvents,
+} from "./transport.ts";
 
 class NodeConnection extends BufferedConnection {
   readonly #socket: Socket;
@@ -46,19 +53,54 @@ class NodeConnection extends BufferedConnection {
   }
 }
 
-/** Connections through `node:net` (Node, and any runtime that provides it). */
+function openSocket(endpoint: Endpoint, tls: TlsOptions | undefined): Socket {
+  const { host, port } = endpoint;
+  if (!tls) return createConnection({ host, port, noDelay: true });
+  const socket = connectTls({
+    host,
+    port,
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    servername: tls.servername,
+    rejectUnauthorized: tls.rejectUnauthorized ?? true,
+  });
+  return socket.setNoDelay(true);
+}
+
+/** Connections through `node:net` and `node:tls` (Node, and any runtime that provides them). */
 export const nodeTransport: Transport = {
   name: "node",
-  connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection> {
+  connect(
+    endpoint: Endpoint,
+    events: TransportEvents,
+    tls?: TlsOptions,
+  ): Promise<TransportConnection> {
     return new Promise((resolve, reject) => {
-      const socket = createConnection({ host: endpoint.host, port: endpoint.port, noDelay: true });
-      const onError = (error: Error) =>
-        reject(new ConnectionError("cannot connect", { cause: error }));
+      const socket = openSocket(endpoint, tls);
+      let tcpConnected = false;
+      // A failure once TCP is up can only be the TLS handshake's.
+      const onError = (error: Error) => {
+        socket.destroy();
+        reject(
+          tcpConnected
+            ? new TlsError(`TLS handshake failed: ${error.message}`, { cause: error })
+            : new ConnectionError("cannot connect", { cause: error }),
+        );
+      };
+      const onClose = () => onError(new Error("the connection closed during the TLS handshake"));
       socket.once("error", onError);
       socket.once("connect", () => {
-        socket.off("error", onError);
-        resolve(new NodeConnection(socket, events));
+        tcpConnected = true;
+        if (!tls) ready();
+        else socket.once("close", onClose);
       });
+      if (tls) socket.once("secureConnect", ready);
+      function ready() {
+        socket.off("error", onError);
+        socket.off("close", onClose);
+        resolve(new NodeConnection(socket, events));
+      }
     });
   },
 };
