@@ -33,17 +33,25 @@ export class ScramMechanism implements SaslMechanism {
   readonly name: ScramAlgorithm;
   readonly #username: string;
   readonly #password: string;
+  readonly #newNonce: () => string;
 
-  constructor(algorithm: ScramAlgorithm, username: string, password: string) {
+  /** `newNonce` is for tests with the RFCs' fixed nonces; the default is 24 random bytes. */
+  constructor(
+    algorithm: ScramAlgorithm,
+    username: string,
+    password: string,
+    newNonce: () => string = randomNonce,
+  ) {
     this.name = algorithm;
     this.#username = username;
     this.#password = password;
+    this.#newNonce = newNonce;
   }
 
   exchange(): SaslExchange {
     const { hash, bits } = HASHES[this.name];
     const fail = (reason: string) => new AuthenticationError(this.name, reason);
-    const clientNonce = base64(globalThis.crypto.getRandomValues(new Uint8Array(24)));
+    const clientNonce = this.#newNonce();
     const clientFirstBare = `n=${saslName(this.#username)},r=${clientNonce}`;
     let expectedServerSignature: Bytes | null = null;
     let done = false;
@@ -97,15 +105,17 @@ export class ScramMechanism implements SaslMechanism {
 
     return {
       start: () => Promise.resolve(utf8.encode(`n,,${clientFirstBare}`)),
-      next: (reply) => {
+      next: async (reply) => {
         const text = fromUtf8.decode(reply);
-        if (done) return Promise.reject(fail("the server sent more after its final message"));
-        return expectedServerSignature === null
-          ? clientFinal(text)
-          : Promise.resolve(verifyServerFinal(text));
+        if (done) throw fail("the server sent more after its final message");
+        return expectedServerSignature === null ? await clientFinal(text) : verifyServerFinal(text);
       },
     };
   }
+}
+
+function randomNonce(): string {
+  return base64(globalThis.crypto.getRandomValues(new Uint8Array(24)));
 }
 
 /** A username as SCRAM writes it: `=` and `,` escaped. */
