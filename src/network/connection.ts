@@ -64,6 +64,13 @@ const PREFERRED_API_VERSIONS_VERSION = 3;
  */
 const REAUTH_WINDOW = [0.85, 0.95] as const;
 
+/**
+ * A broker refuses a re-authentication sooner than this after the last one (KIP-368). A session
+ * too short for it is left to end: the broker then closes the connection and a new one
+ * authenticates afresh.
+ */
+const MIN_REAUTH_INTERVAL_MS = 1000;
+
 /** A connection to one broker, ready for requests once {@link Connection.open} resolves. */
 export class Connection {
   readonly endpoint: Endpoint;
@@ -233,7 +240,11 @@ export class Connection {
     );
     if (sessionLifetimeMs <= 0 || this.#closedError) return;
     const [from, to] = REAUTH_WINDOW;
-    const delayMs = sessionLifetimeMs * (from + Math.random() * (to - from));
+    const delayMs = Math.max(
+      sessionLifetimeMs * (from + Math.random() * (to - from)),
+      MIN_REAUTH_INTERVAL_MS + 100,
+    );
+    if (delayMs >= sessionLifetimeMs) return;
     this.#reauthTimer = setTimeout(() => {
       this.#reauthDue = true;
       this.#maybeReauthenticate(mechanism);

@@ -1,8 +1,9 @@
 /**
  * OAUTHBEARER (RFC 7628) with a token from the caller's async provider. The token is kept and
- * reused until 80% of its lifetime has passed (as the Java client's refresh window), then the
- * provider is asked again, so every connection and re-authentication presents a token that is
- * not about to expire. Concurrent authentications share one provider call.
+ * reused until 80% of its lifetime has passed (as the Java client's refresh window) or fewer
+ * than 30 s of it are left, then the provider is asked again, so every connection and
+ * re-authentication presents a token that outlives the session it opens (the broker ends a
+ * session when its token expires). Concurrent authentications share one provider call.
  *
  * @module
  */
@@ -25,6 +26,9 @@ export type OAuthBearerTokenProvider = () => Promise<OAuthBearerToken>;
 
 /** Share of a token's lifetime after which a fresh one is fetched. */
 const REFRESH_AT = 0.8;
+
+/** A token with less life left than this is not presented again. */
+const MIN_REMAINING_MS = 30_000;
 
 /** RFC 7628's key/value separator. */
 const SEP = "\x01";
@@ -88,7 +92,11 @@ export class OAuthBearerMechanism implements SaslMechanism {
       );
     }
     const lifetimeMs = token.expiresAtMs - receivedAtMs;
-    this.#cached = { token, refreshAtMs: receivedAtMs + lifetimeMs * REFRESH_AT };
+    const refreshAtMs = Math.min(
+      receivedAtMs + lifetimeMs * REFRESH_AT,
+      token.expiresAtMs - MIN_REMAINING_MS,
+    );
+    this.#cached = { token, refreshAtMs };
     return token;
   }
 }
