@@ -108,7 +108,9 @@ export class Connection {
         onData: (chunk) => connection.#onData(chunk),
         onClose: (error) =>
           connection.#fail(
-            new ConnectionError(`connection to ${where} closed`, { cause: error }),
+            error instanceof AuthenticationError
+              ? error // the broker refused the TLS session
+              : new ConnectionError(`connection to ${where} closed`, { cause: error }),
           ),
       }, options.tls);
     } catch (error) {

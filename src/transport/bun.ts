@@ -59,11 +59,11 @@ class BunConnection extends BufferedConnection {
     drain: () => this.flush(),
     close: (_socket, error) => {
       this.#endHandshake(new TlsError("the connection closed during the TLS handshake"));
-      this.finish(error && new ConnectionError("socket closed", { cause: error }));
+      this.finish(error && this.socketError("socket closed", error));
     },
     error: (_socket, error) => {
       this.#endHandshake(new TlsError(`TLS handshake failed: ${error.message}`, { cause: error }));
-      this.finish(new ConnectionError("socket error", { cause: error }));
+      this.finish(this.socketError("socket error", error));
     },
     // With rejectUnauthorized false, `success` is true and the error only informative.
     handshake: (_socket, success, authorizationError) =>
@@ -75,8 +75,8 @@ class BunConnection extends BufferedConnection {
       ),
   };
 
-  constructor(events: TransportEvents) {
-    super(events);
+  constructor(events: TransportEvents, tls: boolean) {
+    super(events, tls);
     // Without TLS nobody awaits the handshake: its rejection on close must not go unhandled.
     this.#handshake.promise.catch(() => {});
   }
@@ -139,7 +139,7 @@ export const bunTransport: Transport = {
     tls?: TlsOptions,
   ): Promise<TransportConnection> {
     const bun = (globalThis as unknown as { Bun: BunRuntime }).Bun;
-    const connection = new BunConnection(events);
+    const connection = new BunConnection(events, tls !== undefined);
     let socket: BunSocket;
     try {
       socket = await bun.connect({

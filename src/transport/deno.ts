@@ -48,8 +48,8 @@ class DenoConnection extends BufferedConnection {
   readonly #conn: DenoConn;
   #writing = false;
 
-  constructor(conn: DenoConn, events: TransportEvents) {
-    super(events);
+  constructor(conn: DenoConn, events: TransportEvents, tls: boolean) {
+    super(events, tls);
     this.#conn = conn;
     this.#readLoop();
   }
@@ -74,7 +74,7 @@ class DenoConnection extends BufferedConnection {
         this.pending.consume(written);
       }
     } catch (error) {
-      this.finish(new ConnectionError("socket write failed", { cause: error }));
+      this.finish(this.socketError("socket write failed", error));
     } finally {
       this.#writing = false;
       this.wakeDrainWaiters();
@@ -92,7 +92,7 @@ class DenoConnection extends BufferedConnection {
       this.finish();
     } catch (error) {
       this.finish(
-        this.closed ? undefined : new ConnectionError("socket read failed", { cause: error }),
+        this.closed ? undefined : this.socketError("socket read failed", error),
       );
     }
   }
@@ -158,6 +158,6 @@ export const denoTransport: Transport = {
         });
       }
     }
-    return new DenoConnection(conn, events);
+    return new DenoConnection(conn, events, tls !== undefined);
   },
 };

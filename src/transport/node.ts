@@ -23,8 +23,8 @@ class NodeConnection extends BufferedConnection {
   readonly #socket: Socket;
   #blocked = false;
 
-  constructor(socket: Socket, events: TransportEvents) {
-    super(events);
+  constructor(socket: Socket, events: TransportEvents, tls: boolean) {
+    super(events, tls);
     this.#socket = socket;
     socket.on("data", (chunk: Uint8Array) => events.onData(chunk));
     socket.on("drain", () => {
@@ -33,7 +33,7 @@ class NodeConnection extends BufferedConnection {
     });
     socket.on(
       "error",
-      (error) => this.finish(new ConnectionError("socket error", { cause: error })),
+      (error) => this.finish(this.socketError("socket error", error)),
     );
     socket.on("close", () => this.finish());
   }
@@ -99,7 +99,7 @@ export const nodeTransport: Transport = {
       function ready() {
         socket.off("error", onError);
         socket.off("close", onClose);
-        resolve(new NodeConnection(socket, events));
+        resolve(new NodeConnection(socket, events, tls !== undefined));
       }
     });
   },

@@ -2,8 +2,8 @@
  * TLS against the real broker's SSL listener (mutual TLS: it wants the client certificate made by
  * broker.sh --secure): records written are read back by kcat over TLS; large batches through a
  * stalled relay keep partial TLS writes in the retained send buffer and lose nothing (runtime's
- * adapter and node:tls); an untrusted CA or a wrong name fail fast with a TlsError after one
- * connection attempt. Runs on Deno, Bun and Node.
+ * adapter and node:tls); an untrusted CA, a wrong name or a missing client certificate fail fast
+ * with a TlsError after one connection attempt. Runs on Deno, Bun and Node.
  */
 
 import assert from "node:assert/strict";
@@ -117,6 +117,11 @@ test("a servername the broker's certificate does not carry fails with a TlsError
     { ...mutualTls, servername: "kafka.example.com" },
     /kafka\.example\.com|altnames|name/i,
   );
+});
+
+test("no client certificate where the broker wants one fails fast with a TlsError", async () => {
+  // With TLS 1.3 the client's handshake completes; the broker's refusal is an alert after it.
+  await assertTlsRefused({ ca: secure.ca }, /alert/i);
 });
 
 test("rejectUnauthorized: false accepts an untrusted broker (Node and Bun); Deno refuses the option", async () => {
