@@ -249,7 +249,7 @@ export class Connection {
     if (delayMs >= sessionLifetimeMs) return;
     this.#reauthTimer = setTimeout(() => {
       this.#reauthDue = true;
-      this.#maybeReauthenticate(mechanism);
+      this.#maybeReauthenticate();
     }, delayMs);
   }
 
@@ -258,7 +258,8 @@ export class Connection {
    * the sender stops sending when `isReady` turns false, so the in-flight queue drains. A
    * refusal closes the connection with the {@link AuthenticationError}.
    */
-  #maybeReauthenticate(mechanism: SaslMechanism | undefined = this.#options.sasl): void {
+  #maybeReauthenticate(): void {
+    const mechanism = this.#options.sasl;
     if (!this.#reauthDue || this.#reauthenticating || this.#inFlight.length > 0) return;
     if (!mechanism || this.#closedError) return;
     this.#reauthenticating = this.#authenticate(mechanism).then(
