@@ -25,10 +25,18 @@ export type {
 } from "./src/producer/record.ts";
 export type { Acks, ProducerConfig } from "./src/config.ts";
 export type { CompressionType } from "./src/compression/codec.ts";
+export type {
+  SaslConfig,
+  SaslOAuthBearerConfig,
+  SaslPasswordConfig,
+  SslConfig,
+} from "./src/security.ts";
+export type { OAuthBearerToken, OAuthBearerTokenProvider } from "./src/sasl/oauthbearer.ts";
 export type { TransportName } from "./src/transport/detect.ts";
 export type { CustomPartitioner } from "./src/producer/partitioner.ts";
 export { type AdminOptions, KafkaAdmin, type NewTopic } from "./src/admin.ts";
 export {
+  AuthenticationError,
   BufferExhaustedError,
   ConfigError,
   ConnectionError,
@@ -41,11 +49,13 @@ export {
   RecordTooLargeError,
   SerializationError,
   TimeoutError,
+  TlsError,
   TransactionStateError,
   UnsupportedVersionError,
 } from "./src/errors.ts";
 export type {
   Endpoint,
+  TlsOptions,
   Transport,
   TransportConnection,
   TransportEvents,

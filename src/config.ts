@@ -15,6 +15,15 @@ import { ConfigError } from "./errors.ts";
 import { parseEndpoint } from "./network/bootstrap.ts";
 import type { CustomPartitioner } from "./producer/partitioner.ts";
 import type { RecordData, Serializer } from "./producer/record.ts";
+import type { SaslMechanism } from "./sasl/mechanism.ts";
+import {
+  type SaslConfig,
+  saslMechanism,
+  saslSchema,
+  type SslConfig,
+  sslSchema,
+  TlsSettings,
+} from "./security.ts";
 import type { TransportName } from "./transport/detect.ts";
 import type { Transport } from "./transport/transport.ts";
 
@@ -94,6 +103,10 @@ export interface ProducerConfig<K = RecordData, V = RecordData> {
   compressionLevel?: number;
   /** The runtime's sockets to use: a name, or a {@link Transport} of your own. Default: detected. */
   transport?: TransportName | Transport;
+  /** Connect with TLS (Java's `security.protocol` SSL, or SASL_SSL with `sasl`). */
+  ssl?: SslConfig;
+  /** Authenticate every connection with SASL (SASL_PLAINTEXT, or SASL_SSL with `ssl`). */
+  sasl?: SaslConfig;
 }
 
 const int = (min: number, max = 2 ** 31 - 1) => z.number().int().min(min).max(max);
@@ -146,15 +159,21 @@ const schema = z.strictObject({
       "expected a transport object",
     ),
   ]).optional(),
+  ssl: sslSchema.optional(),
+  sasl: saslSchema.optional(),
 });
 
 /** A validated configuration with every default filled in. */
 export type ResolvedProducerConfig =
-  & Omit<z.output<typeof schema>, "deliveryTimeoutMs" | "enableIdempotence">
+  & Omit<z.output<typeof schema>, "deliveryTimeoutMs" | "enableIdempotence" | "ssl" | "sasl">
   & {
     deliveryTimeoutMs: number;
     acks: 0 | 1 | -1;
     enableIdempotence: boolean;
+    /** TLS options, when `ssl` is set. */
+    tls: TlsSettings | undefined;
+    /** The SASL mechanism with its credentials, when `sasl` is set. */
+    sasl: SaslMechanism | undefined;
   };
 
 /** The settings idempotence needs, and what each must be. */
@@ -231,7 +250,14 @@ export function resolveProducerConfig(input: unknown): ResolvedProducerConfig {
   const deliveryTimeoutMs = config.deliveryTimeoutMs ??
     Math.max(DEFAULT_DELIVERY_TIMEOUT_MS, minDelivery);
   const acks = config.acks as 0 | 1 | -1;
-  const resolved = { ...config, acks, deliveryTimeoutMs };
+  const { ssl, sasl, ...rest } = config;
+  const resolved = {
+    ...rest,
+    acks,
+    deliveryTimeoutMs,
+    tls: ssl && new TlsSettings(ssl),
+    sasl: sasl && saslMechanism(sasl),
+  };
   const conflict = IDEMPOTENCE_NEEDS.find(([, , holds]) => !holds(resolved));
   if (config.transactionalId !== undefined && config.enableIdempotence === false) {
     throw new ConfigError(

@@ -96,3 +96,25 @@ export class BufferExhaustedError extends TimeoutError {
     super(message, { retriable: true });
   }
 }
+
+/**
+ * The broker did not accept this client's credentials (SASL), or the client could not
+ * authenticate the broker (TLS). Fatal: the producer stops connecting, and every pending and
+ * later send rejects with this error.
+ */
+export class AuthenticationError extends KafkaEdgeError {
+  /** The SASL mechanism, e.g. "SCRAM-SHA-512", or "TLS" for a failed handshake. */
+  readonly mechanism: string;
+
+  constructor(mechanism: string, message: string, options?: { cause?: unknown }) {
+    super(`${mechanism} authentication failed: ${message}`, { cause: options?.cause });
+    this.mechanism = mechanism;
+  }
+}
+
+/** The TLS handshake failed: an untrusted or mismatched certificate, or no TLS on the port. */
+export class TlsError extends AuthenticationError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("TLS", message, options);
+  }
+}

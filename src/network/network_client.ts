@@ -4,10 +4,14 @@
  * there is none and reports readiness; the owner is told through `onChange` when one opens or
  * fails, so its loop can look again.
  *
+ * A failed authentication (SASL refused, TLS certificate not trusted) is fatal: no connection is
+ * tried again, and the owner hears of it once through `onFatal`. Retrying the same credentials
+ * would only hammer the broker.
+ *
  * @module
  */
 
-import { ConnectionError } from "../errors.ts";
+import { AuthenticationError, ConnectionError } from "../errors.ts";
 import type { Endpoint, Transport } from "../transport/transport.ts";
 import { Connection, type ConnectionOptions } from "./connection.ts";
 
@@ -33,13 +37,26 @@ export class NetworkClient {
   readonly #transport: Transport;
   readonly #options: NetworkClientOptions;
   readonly #onChange: () => void;
+  readonly #onFatal: (error: AuthenticationError) => void;
   readonly #nodes = new Map<number, NodeState>();
   #closed = false;
+  #fatalError: AuthenticationError | null = null;
 
-  constructor(transport: Transport, options: NetworkClientOptions, onChange: () => void) {
+  constructor(
+    transport: Transport,
+    options: NetworkClientOptions,
+    onChange: () => void,
+    onFatal: (error: AuthenticationError) => void = () => {},
+  ) {
     this.#transport = transport;
     this.#options = options;
     this.#onChange = onChange;
+    this.#onFatal = onFatal;
+  }
+
+  /** The authentication failure that stopped this client, if one did. */
+  get fatalError(): AuthenticationError | null {
+    return this.#fatalError;
   }
 
   /**
@@ -48,8 +65,11 @@ export class NetworkClient {
    */
   isReady(nodeId: number, endpoint: Endpoint, maxInFlight: number, nowMs: number): boolean {
     const state = this.#state(nodeId, endpoint);
-    if (state.connection?.isOpen) return state.connection.inFlightCount < maxInFlight;
-    if (!state.attempt && nowMs >= state.retryAtMs) state.attempt = this.#connect(nodeId, state);
+    const connection = state.connection;
+    if (connection?.isOpen) return connection.isReady && connection.inFlightCount < maxInFlight;
+    if (!state.attempt && nowMs >= state.retryAtMs && !this.#fatalError) {
+      state.attempt = this.#connect(nodeId, state);
+    }
     return false;
   }
 
@@ -62,6 +82,7 @@ export class NetworkClient {
   /** Milliseconds until a connection attempt to `nodeId` may start; Infinity while one runs. */
   connectionDelay(nodeId: number, nowMs: number): number {
     const state = this.#nodes.get(nodeId);
+    if (this.#fatalError) return Infinity;
     if (!state) return 0;
     if (state.attempt || state.connection?.isOpen) return Infinity;
     return Math.max(0, state.retryAtMs - nowMs);
@@ -72,7 +93,7 @@ export class NetworkClient {
     let best: number | undefined;
     let bestLoad = Infinity;
     for (const [nodeId, state] of this.#nodes) {
-      const load = state.connection?.isOpen ? state.connection.inFlightCount : Infinity;
+      const load = state.connection?.isReady ? state.connection.inFlightCount : Infinity;
       if (load < maxInFlight && load < bestLoad) {
         best = nodeId;
         bestLoad = load;
@@ -106,11 +127,13 @@ export class NetworkClient {
    * requests outside the sender's loop (transaction coordinators). Rejects if it cannot connect.
    */
   async connectionTo(nodeId: number, endpoint: Endpoint): Promise<Connection> {
+    if (this.#fatalError) throw this.#fatalError;
     const state = this.#state(nodeId, endpoint);
     if (!state.connection?.isOpen) {
       state.attempt ??= this.#connect(nodeId, state);
       await state.attempt;
     }
+    if (this.#fatalError) throw this.#fatalError;
     if (!state.connection?.isOpen) {
       throw new ConnectionError(`cannot connect to ${endpoint.host}:${endpoint.port}`);
     }
@@ -140,9 +163,11 @@ export class NetworkClient {
       }
       state.connection = connection;
       state.failures = 0;
-      connection.onClose = () => this.#onConnectionLost(state);
-    } catch {
+      connection.onClose = (error) => this.#onConnectionLost(state, error);
+      connection.onReauthenticated = () => this.#onChange();
+    } catch (error) {
       attempt.then((late) => late.close(), () => {});
+      if (error instanceof AuthenticationError) this.#fail(error);
       state.failures++;
       state.retryAtMs = Date.now() + this.#backoff(state.failures);
     } finally {
@@ -152,11 +177,20 @@ export class NetworkClient {
     }
   }
 
-  #onConnectionLost(state: NodeState): void {
+  #onConnectionLost(state: NodeState, error: Error): void {
+    if (error instanceof AuthenticationError) this.#fail(error); // re-authentication refused
     state.connection = null;
     state.failures++;
     state.retryAtMs = Date.now() + this.#backoff(state.failures);
     if (!this.#closed) this.#onChange();
+  }
+
+  /** Stops connecting for good; closes every connection and tells the owner, once. */
+  #fail(error: AuthenticationError): void {
+    if (this.#fatalError || this.#closed) return;
+    this.#fatalError = error;
+    for (const state of this.#nodes.values()) state.connection?.close();
+    this.#onFatal(error);
   }
 
   /** Exponential backoff with ±20% jitter, as the Java client does. */

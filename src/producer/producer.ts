@@ -17,6 +17,7 @@ import {
   resolveProducerConfig,
 } from "../config.ts";
 import {
+  type AuthenticationError,
   BufferExhaustedError,
   InvalidRecordError,
   ProducerClosedError,
@@ -79,6 +80,8 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
   readonly #blocked = new Fifo<BlockedSend>();
   #blockedDrained: Deferred<void> | null = null;
   #closing: Promise<void> | null = null;
+  /** A failed authentication: every send from then on rejects with it. */
+  #fatalError: AuthenticationError | null = null;
 
   /** Validates `config` (throws {@link ConfigError} naming the field) and starts the sender. */
   constructor(config: ProducerConfig<K, V>) {
@@ -102,17 +105,24 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     );
     this.#metadata = new ClusterMetadata(resolved.metadataMaxAgeMs);
     this.#sticky = new StickyPartitioner({ batchSize: resolved.batchSize });
-    this.#network = new NetworkClient(transport, {
-      clientId: resolved.clientId,
-      requestTimeoutMs: resolved.requestTimeoutMs,
-      // A response is never much larger than its request; leave room for the biggest.
-      maxResponseSize: Math.max(resolved.maxRequestSize, 1 << 20) + 64 * 1024,
-      softwareName: SOFTWARE_NAME,
-      softwareVersion: SOFTWARE_VERSION,
-      reconnectBackoffMs: resolved.reconnectBackoffMs,
-      reconnectBackoffMaxMs: resolved.reconnectBackoffMaxMs,
-      connectionSetupTimeoutMs: resolved.socketConnectionSetupTimeoutMs,
-    }, () => this.#sender.wakeup());
+    this.#network = new NetworkClient(
+      transport,
+      {
+        clientId: resolved.clientId,
+        requestTimeoutMs: resolved.requestTimeoutMs,
+        // A response is never much larger than its request; leave room for the biggest.
+        maxResponseSize: Math.max(resolved.maxRequestSize, 1 << 20) + 64 * 1024,
+        softwareName: SOFTWARE_NAME,
+        softwareVersion: SOFTWARE_VERSION,
+        reconnectBackoffMs: resolved.reconnectBackoffMs,
+        reconnectBackoffMaxMs: resolved.reconnectBackoffMaxMs,
+        connectionSetupTimeoutMs: resolved.socketConnectionSetupTimeoutMs,
+        tls: resolved.tls?.options,
+        sasl: resolved.sasl,
+      },
+      () => this.#sender.wakeup(),
+      (error) => this.#failFatally(error),
+    );
     const bootstrap = resolved.bootstrapServers.map(parseEndpoint);
     const idempotence = resolved.enableIdempotence ? new Idempotence() : null;
     this.#transactions = resolved.transactionalId === undefined ? null : new Transactions(
@@ -138,10 +148,11 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
    * `acks`), or rejects with a typed error: {@link InvalidRecordError}, {@link SerializationError},
    * {@link RecordTooLargeError},
    * {@link TimeoutError} (no metadata or delivery in time), {@link BufferExhaustedError},
-   * {@link KafkaBrokerError}, {@link ProducerClosedError}.
+   * {@link KafkaBrokerError}, {@link ProducerClosedError}, {@link AuthenticationError}.
    */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     if (this.#closing) return Promise.reject(new ProducerClosedError("send() after close()"));
+    if (this.#fatalError) return Promise.reject(this.#fatalError);
     let serialized: SerializedRecord;
     try {
       this.#transactions?.checkCanSend();
@@ -218,6 +229,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
   /** The partitions of `topic`, from metadata (fetched if needed, waiting up to `maxBlockMs`). */
   async partitionsFor(topic: string): Promise<PartitionInfo[]> {
     validateTopic(topic);
+    if (this.#fatalError) throw this.#fatalError;
     const waiting = this.#metadata.waitForTopic(topic, Date.now() + this.#config.maxBlockMs);
     this.#sender.wakeup();
     await waiting;
@@ -266,6 +278,15 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     }
     await this.#sender.stop();
     this.#network.close();
+  }
+
+  /** Authentication failed: reject everything waiting and buffered with the error. */
+  #failFatally(error: AuthenticationError): void {
+    this.#fatalError = error;
+    for (const blocked of this.#blocked.drain()) blocked.result.reject(error);
+    this.#metadata.abortWaiters(error);
+    this.#pool.cancelWait();
+    this.#accumulator.failAll(error);
   }
 
   #checkSize(record: SerializedRecord): void {

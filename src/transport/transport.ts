@@ -14,6 +14,20 @@ export interface Endpoint {
   port: number;
 }
 
+/** TLS settings of a connection (PEM strings). */
+export interface TlsOptions {
+  /** Certificates of the CAs to trust, instead of (Node, Bun) or besides (Deno) the defaults. */
+  ca?: string;
+  /** Client certificate chain, for brokers that want mutual TLS; needs `key`. */
+  cert?: string;
+  /** The client certificate's private key. */
+  key?: string;
+  /** The name the broker's certificate must carry, when not the host connected to. */
+  servername?: string;
+  /** Whether an untrusted certificate ends the connection. Default true. */
+  rejectUnauthorized?: boolean;
+}
+
 /** Callbacks an adapter calls, always from the event loop, never re-entrantly from `write`. */
 export interface TransportEvents {
   /** Bytes arrived. The array is the receiver's to keep. */
@@ -37,5 +51,13 @@ export interface TransportConnection {
 /** A runtime's way of opening connections. */
 export interface Transport {
   readonly name: string;
-  connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection>;
+  /**
+   * Opens a connection; with `tls`, resolves once the TLS handshake is done. A handshake that
+   * fails (the broker's certificate is not trusted, say) rejects with a `TlsError`.
+   */
+  connect(
+    endpoint: Endpoint,
+    events: TransportEvents,
+    tls?: TlsOptions,
+  ): Promise<TransportConnection>;
 }

@@ -9,9 +9,15 @@
  * @module
  */
 
-import { ConnectionError } from "../errors.ts";
+import { ConnectionError, TlsError } from "../errors.ts";
 import { BufferedConnection } from "./buffered_connection.ts";
-import type { Endpoint, Transport, TransportConnection, TransportEvents } from "./transport.ts";
+import type {
+  Endpoint,
+  TlsOptions,
+  Transport,
+  TransportConnection,
+  TransportEvents,
+} from "./transport.ts";
 
 /**
  * Largest single write. In production a write over 65,536 bytes destroys the connection while
@@ -31,7 +37,7 @@ interface WorkersSocket {
 interface WorkersSockets {
   connect(
     address: { hostname: string; port: number },
-    options: { allowHalfOpen: boolean },
+    options: { allowHalfOpen: boolean; secureTransport: "off" | "on" },
   ): WorkersSocket;
 }
 
@@ -47,8 +53,8 @@ class WorkersConnection extends BufferedConnection {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   #writing = false;
 
-  constructor(socket: WorkersSocket, events: TransportEvents) {
-    super(events);
+  constructor(socket: WorkersSocket, events: TransportEvents, tls: boolean) {
+    super(events, tls);
     this.#socket = socket;
     this.#writer = socket.writable.getWriter();
     this.#readLoop();
@@ -99,12 +105,29 @@ class WorkersConnection extends BufferedConnection {
 /** Connections through `connect()` from `cloudflare:sockets` (Cloudflare Workers, workerd). */
 export const workersTransport: Transport = {
   name: "workers",
-  async connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection> {
+  async connect(
+    endpoint: Endpoint,
+    events: TransportEvents,
+    tls?: TlsOptions,
+  ): Promise<TransportConnection> {
+    // Workers verify the broker against the platform's public trust store, by its host name;
+    // there is no way to pass a CA, a client certificate or to skip verification.
+    if (
+      tls && (tls.ca || tls.cert || tls.key || tls.servername || tls.rejectUnauthorized === false)
+    ) {
+      throw new TlsError(
+        "on Cloudflare Workers, TLS uses the platform's trust store only: ssl.ca, cert, key, " +
+          "servername and rejectUnauthorized: false cannot be honoured",
+      );
+    }
     sockets ??= import(SOCKETS_MODULE);
     const { connect } = await sockets;
     let socket: WorkersSocket;
     try {
-      socket = connect({ hostname: endpoint.host, port: endpoint.port }, { allowHalfOpen: false });
+      socket = connect({ hostname: endpoint.host, port: endpoint.port }, {
+        allowHalfOpen: false,
+        secureTransport: tls ? "on" : "off",
+      });
       // Errors reach the reader and the writer; `closed` would only repeat them, unobserved.
       socket.closed.catch(() => {});
       await socket.opened;
@@ -113,6 +136,6 @@ export const workersTransport: Transport = {
         cause: error,
       });
     }
-    return new WorkersConnection(socket, events);
+    return new WorkersConnection(socket, events, tls !== undefined);
   },
 };

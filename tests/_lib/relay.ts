@@ -219,7 +219,7 @@ export function throughRelays(inner: Transport, options: RelayOptions = {}): Rel
     get retainedWrites() {
       return retainedWrites;
     },
-    async connect(endpoint, events): Promise<TransportConnection> {
+    async connect(endpoint, events, tls): Promise<TransportConnection> {
       const key = `${endpoint.host}:${endpoint.port}`;
       if (!relays.has(key)) {
         relays.set(
@@ -228,7 +228,7 @@ export function throughRelays(inner: Transport, options: RelayOptions = {}): Rel
         );
       }
       const relay = await relays.get(key)!;
-      const connection = await inner.connect({ host: "127.0.0.1", port: relay.port }, events);
+      const connection = await inner.connect({ host: "127.0.0.1", port: relay.port }, events, tls);
       return {
         get pendingBytes() {
           return connection.pendingBytes;

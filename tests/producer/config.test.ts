@@ -85,6 +85,8 @@ const BAD_VALUES: Record<keyof ProducerConfig, unknown[]> = {
   partitionerIgnoreKeys: ["yes", 1],
   compressionType: ["lz5", "LZ4", 1, null],
   compressionLevel: ["9", 1.5, null],
+  ssl: ["yes", 1, { ca: 42 }, { rejectUnauthorized: "no" }],
+  sasl: ["PLAIN", { mechanism: "MD5", username: "u", password: "p" }, { mechanism: "PLAIN" }],
   keySerializer: ["json", {}, 1],
   valueSerializer: ["json", {}, 1],
   transport: ["workers!", 42, {}, { connect: "not a function" }],
