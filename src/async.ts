@@ -54,3 +54,21 @@ export class WakeSignal {
     wake?.();
   }
 }
+
+/**
+ * Settles as `promise` does, or rejects with `onAbort()`'s error as soon as `signal` aborts,
+ * whichever comes first. Without a signal, returns `promise` itself.
+ */
+export function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  onAbort: () => Error,
+): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(onAbort());
+    if (signal.aborted) return abort();
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}

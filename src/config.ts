@@ -7,6 +7,7 @@
 
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import type { Logger } from "./logger.ts";
 import { parseEndpoint } from "./network/bootstrap.ts";
 import type { CustomPartitioner } from "./producer/partitioner.ts";
 import type { TransportName } from "./transport/detect.ts";
@@ -71,7 +72,14 @@ export interface ProducerConfig {
   partitionerIgnoreKeys?: boolean;
   /** The runtime's sockets to use: a name, or a {@link Transport} of your own. Default: detected. */
   transport?: TransportName | Transport;
+  /**
+   * Where the producer logs connections, metadata, retries and failures (`console` fits).
+   * Default: silent.
+   */
+  logger?: Logger;
 }
+
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
 const int = (min: number, max = 2 ** 31 - 1) => z.number().int().min(min).max(max);
 
@@ -111,6 +119,12 @@ const schema = z.strictObject({
       "expected a transport object",
     ),
   ]).optional(),
+  logger: z.custom<Logger>(
+    (v) =>
+      typeof v === "object" && v !== null &&
+      LOG_LEVELS.every((level) => typeof Reflect.get(v, level) === "function"),
+    "expected an object with debug, info, warn and error functions",
+  ).optional(),
 });
 
 /** A validated configuration with every default filled in. */

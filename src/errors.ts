@@ -6,6 +6,7 @@
  */
 
 import { errorName, isRetriableErrorCode } from "./protocol/error_codes.ts";
+import type { RecordMetadata } from "./producer/record.ts";
 
 /** Base class of every error raised by kafka-edge. */
 export class KafkaEdgeError extends Error {
@@ -91,5 +92,32 @@ export class TimeoutError extends KafkaEdgeError {
 export class BufferExhaustedError extends TimeoutError {
   constructor(message: string) {
     super(message, { retriable: true });
+  }
+}
+
+/**
+ * The caller's `AbortSignal` fired while the record was still waiting (for metadata or buffer
+ * memory): it was not sent. `cause` is the signal's reason. Named "AbortError", as the DOM's is.
+ */
+export class AbortError extends KafkaEdgeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { cause: options?.cause });
+  }
+}
+
+/**
+ * `sendBatch()` could not deliver every record. `results` has one entry per record taken from
+ * the iterable, in order: its metadata, or the error it failed with.
+ */
+export class SendBatchError extends KafkaEdgeError {
+  readonly results: readonly (RecordMetadata | Error)[];
+  /** How many entries of `results` are errors. */
+  readonly failedCount: number;
+
+  constructor(message: string, results: readonly (RecordMetadata | Error)[]) {
+    const firstError = results.find((r): r is Error => r instanceof Error);
+    super(message, { cause: firstError });
+    this.results = results;
+    this.failedCount = results.filter((r) => r instanceof Error).length;
   }
 }

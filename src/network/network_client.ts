@@ -9,13 +9,22 @@
 
 import { ConnectionError } from "../errors.ts";
 import type { Endpoint, Transport } from "../transport/transport.ts";
-import { Connection, type ConnectionOptions } from "./connection.ts";
+import { Connection, type ConnectionOptions, type RequestOutcome } from "./connection.ts";
 
 /** Settings of a {@link NetworkClient}. */
 export interface NetworkClientOptions extends ConnectionOptions {
   reconnectBackoffMs: number;
   reconnectBackoffMaxMs: number;
   connectionSetupTimeoutMs: number;
+}
+
+/** Hears what happens to connections and requests (metrics, events, logs). */
+export interface NetworkObserver {
+  connected(nodeId: number, endpoint: Endpoint): void;
+  connectFailed(nodeId: number, endpoint: Endpoint, error: Error): void;
+  /** `byClient`: closed by this side (shutdown, a broker's address changed). */
+  disconnected(nodeId: number, endpoint: Endpoint, error: Error, byClient: boolean): void;
+  requestDone(nodeId: number, endpoint: Endpoint, outcome: RequestOutcome): void;
 }
 
 interface NodeState {
@@ -26,6 +35,8 @@ interface NodeState {
   failures: number;
   /** No new attempt before this time. */
   retryAtMs: number;
+  /** This side closed the connection (not a failure worth a warning). */
+  closedByClient: boolean;
 }
 
 /** One connection per broker node. */
@@ -33,13 +44,36 @@ export class NetworkClient {
   readonly #transport: Transport;
   readonly #options: NetworkClientOptions;
   readonly #onChange: () => void;
+  readonly #observer: NetworkObserver | null;
   readonly #nodes = new Map<number, NodeState>();
   #closed = false;
 
-  constructor(transport: Transport, options: NetworkClientOptions, onChange: () => void) {
+  constructor(
+    transport: Transport,
+    options: NetworkClientOptions,
+    onChange: () => void,
+    observer: NetworkObserver | null = null,
+  ) {
     this.#transport = transport;
     this.#options = options;
     this.#onChange = onChange;
+    this.#observer = observer;
+  }
+
+  /** Requests sent and not yet answered, over every connection. */
+  get inFlightCount(): number {
+    let count = 0;
+    for (const state of this.#nodes.values()) {
+      if (state.connection?.isOpen) count += state.connection.inFlightCount;
+    }
+    return count;
+  }
+
+  /** Open connections. */
+  get connectionCount(): number {
+    let count = 0;
+    for (const state of this.#nodes.values()) if (state.connection?.isOpen) count++;
+    return count;
   }
 
   /**
@@ -91,11 +125,19 @@ export class NetworkClient {
   #state(nodeId: number, endpoint: Endpoint): NodeState {
     let state = this.#nodes.get(nodeId);
     if (state && (state.endpoint.host !== endpoint.host || state.endpoint.port !== endpoint.port)) {
+      state.closedByClient = true;
       state.connection?.close();
       state = undefined;
     }
     if (!state) {
-      state = { endpoint, connection: null, attempt: null, failures: 0, retryAtMs: 0 };
+      state = {
+        endpoint,
+        connection: null,
+        attempt: null,
+        failures: 0,
+        retryAtMs: 0,
+        closedByClient: false,
+      };
       this.#nodes.set(nodeId, state);
     }
     return state;
@@ -120,7 +162,15 @@ export class NetworkClient {
   async #connect(nodeId: number, state: NodeState): Promise<void> {
     const { host, port } = state.endpoint;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const attempt = Connection.open(this.#transport, state.endpoint, this.#options);
+    const observer = this.#observer;
+    const options = observer
+      ? {
+        ...this.#options,
+        onRequestDone: (outcome: RequestOutcome) =>
+          observer.requestDone(nodeId, state.endpoint, outcome),
+      }
+      : this.#options;
+    const attempt = Connection.open(this.#transport, state.endpoint, options);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
@@ -140,9 +190,11 @@ export class NetworkClient {
       }
       state.connection = connection;
       state.failures = 0;
-      connection.onClose = () => this.#onConnectionLost(state);
-    } catch {
+      connection.onClose = (error) => this.#onConnectionLost(nodeId, state, error);
+      this.#observer?.connected(nodeId, state.endpoint);
+    } catch (error) {
       attempt.then((late) => late.close(), () => {});
+      this.#observer?.connectFailed(nodeId, state.endpoint, error as Error);
       state.failures++;
       state.retryAtMs = Date.now() + this.#backoff(state.failures);
     } finally {
@@ -152,7 +204,13 @@ export class NetworkClient {
     }
   }
 
-  #onConnectionLost(state: NodeState): void {
+  #onConnectionLost(nodeId: number, state: NodeState, error: Error): void {
+    this.#observer?.disconnected(
+      nodeId,
+      state.endpoint,
+      error,
+      this.#closed || state.closedByClient,
+    );
     state.connection = null;
     state.failures++;
     state.retryAtMs = Date.now() + this.#backoff(state.failures);

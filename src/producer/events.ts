@@ -1,0 +1,142 @@
+/**
+ * The producer's events, for tracing and metrics systems such as OpenTelemetry: connections,
+ * every request with its latency and size, every batch with its outcome, retries and failures.
+ * Listeners are called synchronously from the producer's own code, so they should be quick; an
+ * event nobody listens to is never built.
+ *
+ * @module
+ */
+
+import type { Logger } from "../logger.ts";
+
+/** A connection to a broker opened (`connect`) or closed (`disconnect`). */
+export interface ConnectionEvent {
+  /** The broker's node id; negative for a bootstrap address not yet known by id. */
+  nodeId: number;
+  host: string;
+  port: number;
+  /** Why it closed (`disconnect` only); a close by this producer says so in its message. */
+  error?: Error;
+}
+
+/** A request to a broker completed, failed, or (acks 0 Produce) was handed to the socket. */
+export interface RequestEvent {
+  nodeId: number;
+  host: string;
+  port: number;
+  /** Kafka's name of the API, e.g. "Produce", "Metadata". */
+  api: string;
+  apiKey: number;
+  apiVersion: number;
+  /** Bytes of the request frame, size prefix included. */
+  requestBytes: number;
+  /** Bytes of the response frame, size prefix included; 0 when there was none. */
+  responseBytes: number;
+  /** When the request was written, ms since the epoch (a span's start time). */
+  startTimeMs: number;
+  /** From writing the request to reading the whole response. */
+  latencyMs: number;
+  /** Set when the request failed (timeout, lost connection...): no response. */
+  error?: Error;
+}
+
+/** A batch finished: acknowledged by the broker, or failed for good. */
+export interface BatchEvent {
+  topic: string;
+  partition: number;
+  recordCount: number;
+  /** Bytes of the encoded batch as last sent (0 if it was never sent). */
+  sizeBytes: number;
+  /** Produce requests that carried it. */
+  attempts: number;
+  /** Offset of its first record; -1n when unknown (acks 0) or failed. */
+  baseOffset: bigint;
+  /** From the batch's first record to this outcome. */
+  latencyMs: number;
+  /** Why it failed; absent when acknowledged. */
+  error?: Error;
+}
+
+/** A batch failed with a retriable error and goes back into its queue. */
+export interface RetryEvent {
+  topic: string;
+  partition: number;
+  recordCount: number;
+  /** Attempts so far (1 after the first failure). */
+  attempt: number;
+  /** Wait before it may go again. */
+  backoffMs: number;
+  error: Error;
+}
+
+/**
+ * Something failed: a batch's records, for good (also told by its `batch` event); or a request
+ * the producer needs for itself (metadata, producer id), which it tries again after a backoff.
+ */
+export interface ErrorEvent {
+  error: Error;
+  /** What failed: "batch", "metadata" or "producerId". */
+  during: "batch" | "metadata" | "producerId";
+  /** The batch's partition and record count (`during: "batch"` only). */
+  topic?: string;
+  partition?: number;
+  recordCount?: number;
+}
+
+/** Every event `KafkaProducer.on` accepts, with the type of its payload. */
+export interface ProducerEventMap {
+  connect: ConnectionEvent;
+  disconnect: ConnectionEvent;
+  request: RequestEvent;
+  batch: BatchEvent;
+  retry: RetryEvent;
+  error: ErrorEvent;
+}
+
+/** A listener of one event. */
+export type ProducerEventListener<E extends keyof ProducerEventMap> = (
+  event: ProducerEventMap[E],
+) => void;
+
+type ListenerLists = { [E in keyof ProducerEventMap]?: ProducerEventListener<E>[] };
+
+/** Listeners by event, and the one place events are delivered. */
+export class ProducerEvents {
+  readonly #listeners: ListenerLists = {};
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  /** Whether anyone listens to `event`: callers check before building the payload. */
+  wants(event: keyof ProducerEventMap): boolean {
+    return this.#listeners[event] !== undefined;
+  }
+
+  on<E extends keyof ProducerEventMap>(event: E, listener: ProducerEventListener<E>): void {
+    const lists = this.#listeners as Record<E, ProducerEventListener<E>[] | undefined>;
+    (lists[event] ??= []).push(listener);
+  }
+
+  off<E extends keyof ProducerEventMap>(event: E, listener: ProducerEventListener<E>): void {
+    const lists = this.#listeners as Record<E, ProducerEventListener<E>[] | undefined>;
+    const remaining = lists[event]?.filter((l) => l !== listener) ?? [];
+    lists[event] = remaining.length > 0 ? remaining : undefined;
+  }
+
+  /** Calls each listener; one that throws is logged, never allowed to break the producer. */
+  emit<E extends keyof ProducerEventMap>(event: E, payload: ProducerEventMap[E]): void {
+    const lists = this.#listeners as Record<E, ProducerEventListener<E>[] | undefined>;
+    for (const listener of lists[event] ?? []) {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.#logger.error("a producer event listener threw", {
+          event,
+          error: String(error),
+        });
+      }
+    }
+  }
+}
