@@ -45,7 +45,7 @@ export interface BatchEvent {
   topic: string;
   partition: number;
   recordCount: number;
-  /** Bytes of the encoded batch as last sent (0 if it was never sent). */
+  /** Bytes of the batch before compression, header included. */
   sizeBytes: number;
   /** Produce requests that carried it. */
   attempts: number;

@@ -75,9 +75,10 @@ export class Instrumentation implements NetworkObserver {
     }
   }
 
-  /** A batch goes into a Produce request as `encoded` bytes. */
+  /** A batch goes into a Produce request as `encodedBytes` (what `batch.close()` returned). */
   batchSent(batch: ProducerBatch, encodedBytes: number, nowMs: number): void {
-    // batch.sizeInBytes is the batch before compression: feed the compressed size as encodedBytes.
+    // compression-rate-avg is encodedBytes / batch.sizeInBytes: right as long as sizeInBytes
+    // stays the size before compression (with compression off both are the same).
     this.metrics.batchSent(
       batch.recordCount,
       encodedBytes,
