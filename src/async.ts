@@ -56,17 +56,17 @@ export class WakeSignal {
 }
 
 /**
- * Settles as `promise` does, or rejects with `onAbort()`'s error as soon as `signal` aborts,
+ * Settles as `promise` does, or rejects with `abortError(signal)` as soon as `signal` aborts,
  * whichever comes first. Without a signal, returns `promise` itself.
  */
 export function abortable<T>(
   promise: Promise<T>,
   signal: AbortSignal | undefined,
-  onAbort: () => Error,
+  abortError: (signal: AbortSignal) => Error,
 ): Promise<T> {
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(onAbort());
+    const abort = () => reject(abortError(signal));
     if (signal.aborted) return abort();
     signal.addEventListener("abort", abort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));

@@ -99,21 +99,19 @@ export class BufferExhaustedError extends TimeoutError {
  * The caller's `AbortSignal` fired while the record was still waiting (for metadata or buffer
  * memory): it was not sent. `cause` is the signal's reason. Named "AbortError", as the DOM's is.
  */
-export class AbortError extends KafkaEdgeError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { cause: options?.cause });
-  }
-}
+export class AbortError extends KafkaEdgeError {}
 
 /**
  * `sendBatch()` could not deliver every record. `results` has one entry per record taken from
  * the iterable, in order: its metadata, or the error it failed with.
  */
 export class SendBatchError extends KafkaEdgeError {
+  /** Per record taken from the input, in order: where it was written, or why it failed. */
   readonly results: readonly (RecordMetadata | Error)[];
   /** How many entries of `results` are errors. */
   readonly failedCount: number;
 
+  /** `cause` becomes the first error in `results`. */
   constructor(message: string, results: readonly (RecordMetadata | Error)[]) {
     const firstError = results.find((r): r is Error => r instanceof Error);
     super(message, { cause: firstError });

@@ -11,9 +11,13 @@ export type LogFields = Readonly<Record<string, string | number | bigint | boole
 
 /** What the producer logs to; `console` fits. */
 export interface Logger {
+  /** Routine detail: metadata updates, connections this producer closed. */
   debug(message: string, fields?: LogFields): void;
+  /** Milestones: connected, producer id assigned, closed. */
   info(message: string, fields?: LogFields): void;
+  /** Trouble the producer works around: lost connections, failed requests, retries. */
   warn(message: string, fields?: LogFields): void;
+  /** Records failed for good; a listener or the sender itself threw. */
   error(message: string, fields?: LogFields): void;
 }
 

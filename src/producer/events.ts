@@ -13,7 +13,9 @@ import type { Logger } from "../logger.ts";
 export interface ConnectionEvent {
   /** The broker's node id; negative for a bootstrap address not yet known by id. */
   nodeId: number;
+  /** The broker's host. */
   host: string;
+  /** The broker's port. */
   port: number;
   /** Why it closed (`disconnect` only); a close by this producer says so in its message. */
   error?: Error;
@@ -21,12 +23,17 @@ export interface ConnectionEvent {
 
 /** A request to a broker completed, failed, or (acks 0 Produce) was handed to the socket. */
 export interface RequestEvent {
+  /** The broker's node id; negative for a bootstrap address. */
   nodeId: number;
+  /** The broker's host. */
   host: string;
+  /** The broker's port. */
   port: number;
   /** Kafka's name of the API, e.g. "Produce", "Metadata". */
   api: string;
+  /** Kafka's number of the API, e.g. 0 for Produce. */
   apiKey: number;
+  /** The version of the API spoken. */
   apiVersion: number;
   /** Bytes of the request frame, size prefix included. */
   requestBytes: number;
@@ -42,8 +49,11 @@ export interface RequestEvent {
 
 /** A batch finished: acknowledged by the broker, or failed for good. */
 export interface BatchEvent {
+  /** The batch's topic. */
   topic: string;
+  /** The batch's partition. */
   partition: number;
+  /** Records in the batch. */
   recordCount: number;
   /** Bytes of the batch before compression, header included. */
   sizeBytes: number;
@@ -59,13 +69,17 @@ export interface BatchEvent {
 
 /** A batch failed with a retriable error and goes back into its queue. */
 export interface RetryEvent {
+  /** The batch's topic. */
   topic: string;
+  /** The batch's partition. */
   partition: number;
+  /** Records in the batch. */
   recordCount: number;
   /** Attempts so far (1 after the first failure). */
   attempt: number;
   /** Wait before it may go again. */
   backoffMs: number;
+  /** What went wrong this time. */
   error: Error;
 }
 
@@ -74,22 +88,31 @@ export interface RetryEvent {
  * the producer needs for itself (metadata, producer id), which it tries again after a backoff.
  */
 export interface ErrorEvent {
+  /** What went wrong. */
   error: Error;
   /** What failed: "batch", "metadata" or "producerId". */
   during: "batch" | "metadata" | "producerId";
-  /** The batch's partition and record count (`during: "batch"` only). */
+  /** The batch's topic (`during: "batch"` only). */
   topic?: string;
+  /** The batch's partition (`during: "batch"` only). */
   partition?: number;
+  /** Records in the batch (`during: "batch"` only). */
   recordCount?: number;
 }
 
 /** Every event `KafkaProducer.on` accepts, with the type of its payload. */
 export interface ProducerEventMap {
+  /** A connection to a broker opened. */
   connect: ConnectionEvent;
+  /** A connection to a broker closed or was lost. */
   disconnect: ConnectionEvent;
+  /** A request completed or failed. */
   request: RequestEvent;
+  /** A batch was acknowledged or failed for good. */
   batch: BatchEvent;
+  /** A batch is retried. */
   retry: RetryEvent;
+  /** Records failed for good, or a background request failed. */
   error: ErrorEvent;
 }
 

@@ -11,47 +11,59 @@ import { WindowedStat } from "./windowed_stat.ts";
 
 /** A snapshot of `KafkaProducer.metrics()`. NaN: nothing measured in the window yet. */
 export interface ProducerMetricValues {
-  /** Records sent to brokers per second (every attempt counts, as in Java). */
+  /** Records sent to brokers per second (each attempt counts, as in Java). */
   "record-send-rate": number;
+  /** Records sent to brokers since the start (each attempt counts). */
   "record-send-total": number;
-  /** Records retried per second, and in total. */
+  /** Records of retried batches per second. */
   "record-retry-rate": number;
+  /** Records of retried batches since the start. */
   "record-retry-total": number;
-  /** Records that failed for good per second, and in total. */
+  /** Records that failed for good per second. */
   "record-error-rate": number;
+  /** Records that failed for good since the start. */
   "record-error-total": number;
-  /** Bytes per batch as sent (after compression). */
+  /** Average bytes per batch as sent (after compression). */
   "batch-size-avg": number;
+  /** Largest batch sent, bytes. */
   "batch-size-max": number;
-  /** Encoded ÷ uncompressed size of sent batches (1 without compression). */
+  /** Average of encoded ÷ uncompressed batch size (1 without compression). */
   "compression-rate-avg": number;
-  /** Records per Produce request. */
+  /** Average records per Produce request. */
   "records-per-request-avg": number;
-  /** Milliseconds from a batch's first record to it being drained for sending. */
+  /** Average ms from a batch's first record to its sending. */
   "record-queue-time-avg": number;
+  /** Longest ms from a batch's first record to its sending. */
   "record-queue-time-max": number;
-  /** Produce request latency in ms (acks 0 has no response, so no latency). */
+  /** Average Produce request latency, ms (acks 0 has no response, so none). */
   "request-latency-avg": number;
+  /** Longest Produce request latency, ms. */
   "request-latency-max": number;
-  /** Throttle time the broker asked for in Produce responses, ms. */
+  /** Average throttle time the broker asked for in Produce responses, ms. */
   "produce-throttle-time-avg": number;
+  /** Longest throttle time asked for, ms. */
   "produce-throttle-time-max": number;
-  /** Requests of every kind (Produce, Metadata...) sent per second, and in total. */
+  /** Requests of every kind (Produce, Metadata...) per second. */
   "request-rate": number;
+  /** Requests of every kind since the start. */
   "request-total": number;
-  /** Bytes of requests sent and responses received, per second and in total. */
+  /** Request bytes sent per second. */
   "outgoing-byte-rate": number;
+  /** Request bytes sent since the start. */
   "outgoing-byte-total": number;
+  /** Response bytes received per second. */
   "incoming-byte-rate": number;
+  /** Response bytes received since the start. */
   "incoming-byte-total": number;
   /** Requests sent and not yet answered, now. */
   "requests-in-flight": number;
   /** Open broker connections, now. */
   "connection-count": number;
-  /** `bufferMemory` not held by batches, now; and `bufferMemory` itself. */
+  /** `bufferMemory` not held by batches, now. */
   "buffer-available-bytes": number;
+  /** `bufferMemory` itself. */
   "buffer-total-bytes": number;
-  /** Fraction of time `send()` callers spent waiting for buffer memory. */
+  /** Fraction of the time `send()` callers spent waiting for buffer memory. */
   "bufferpool-wait-ratio": number;
   /** Total time spent waiting for buffer memory, ns. */
   "bufferpool-wait-time-ns-total": number;

@@ -480,12 +480,11 @@ export class KafkaProducer {
   async #drainBlocked(): Promise<void> {
     while (this.#blocked.length > 0) {
       const head = this.#blocked.peek()!;
-      const aborted = () => abortError(head.signal!);
       try {
         if (!head.done && this.#metadata.partitionCount(head.record.topic) === undefined) {
           const waiting = this.#metadata.waitForTopic(head.record.topic, head.deadline);
           this.#sender.wakeup();
-          await abortable(waiting, head.signal, aborted);
+          await abortable(waiting, head.signal, abortError);
         }
         while (!head.done) {
           const delivery = this.#appendNow(head.record, Date.now());
@@ -496,7 +495,7 @@ export class KafkaProducer {
             head.accepted?.resolve(true);
             break;
           }
-          await this.#waitForMemory(head, aborted);
+          await this.#waitForMemory(head);
         }
       } catch (error) {
         this.#failBlocked(head, error as Error);
@@ -508,14 +507,14 @@ export class KafkaProducer {
   }
 
   /** Waits until the pool has room for the head's batch; throws when its deadline passes. */
-  async #waitForMemory(head: BlockedSend, aborted: () => Error): Promise<void> {
+  async #waitForMemory(head: BlockedSend): Promise<void> {
     const size = this.#accumulator.batchBufferSize(head.record);
     const started = performance.now();
     const memory = Date.now() < head.deadline && this.#pool.waitForMemory(size, head.deadline);
     this.#sender.wakeup(); // a waiter makes every batch sendable at once
     let granted: boolean;
     try {
-      granted = await abortable(Promise.resolve(memory), head.signal, aborted);
+      granted = await abortable(Promise.resolve(memory), head.signal, abortError);
     } catch (error) {
       this.#pool.cancelWait(); // the wait was ours: end it, or its timer would outlive it
       throw error;
