@@ -239,8 +239,8 @@ export class Connection {
       head.reject(error as Error);
       throw error;
     }
-    this.#reportDone(head, frame.length + 4);
     head.resolve(response);
+    this.#reportDone(head, frame.length + 4);
   }
 
   #reportDone(request: InFlight, responseBytes: number, error?: Error): void {
