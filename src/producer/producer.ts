@@ -23,7 +23,6 @@ import {
   InvalidRecordError,
   ProducerClosedError,
   RecordTooLargeError,
-  SendBatchError,
   TransactionStateError,
 } from "../errors.ts";
 import { SILENT_LOGGER } from "../logger.ts";
@@ -50,7 +49,9 @@ import {
   validateTopic,
 } from "./record.ts";
 import { Sender } from "./sender.ts";
-import { type RecordSubmitter, recordWritable, type WritableRecord } from "./writable.ts";
+import { sendAll } from "./send_batch.ts";
+import type { RecordSubmitter } from "./submitter.ts";
+import { recordWritable, type WritableRecord } from "./writable.ts";
 
 /** A partition as `partitionsFor` reports it. */
 export interface PartitionInfo {
@@ -93,6 +94,11 @@ export class KafkaProducer {
   readonly #sticky: StickyPartitioner;
   readonly #transactions: Transactions | null;
   readonly #instrumentation: Instrumentation;
+  /** send() with an `accepted` report, for writable() and sendBatch(). */
+  readonly #submitter: RecordSubmitter = {
+    submit: (record, signal, accepted) => this.#submit(record, signal, accepted),
+    flush: () => this.flush(),
+  };
   readonly #blocked = new Fifo<BlockedSend>();
   #blockedDrained: Deferred<void> | null = null;
   #closing: Promise<void> | null = null;
@@ -173,37 +179,11 @@ export class KafkaProducer {
    * promise then rejects with SendBatchError). An error thrown by the iterable itself rejects
    * with that error, after the records taken so far have settled.
    */
-  async sendBatch(
+  sendBatch(
     records: Iterable<ProducerRecord> | AsyncIterable<ProducerRecord>,
     options?: SendOptions,
   ): Promise<RecordMetadata[]> {
-    const signal = options?.signal;
-    const deliveries: Promise<RecordMetadata>[] = [];
-    let iterableError: unknown = null;
-    try {
-      for await (const record of records) {
-        if (signal?.aborted) break;
-        const accepted = new Deferred<boolean>();
-        const delivery = this.#submit(record, signal, accepted);
-        delivery.catch(() => {}); // looked at below, once every record has settled
-        deliveries.push(delivery);
-        await accepted.promise;
-      }
-    } catch (error) {
-      iterableError = error;
-    }
-    const settled = await Promise.allSettled(deliveries);
-    if (iterableError !== null) throw iterableError;
-    const results = settled.map((r) => (r.status === "fulfilled" ? r.value : r.reason as Error));
-    const failed = results.filter((r) => r instanceof Error).length;
-    if (failed > 0 || signal?.aborted) {
-      throw new SendBatchError(
-        `${failed} of ${results.length} record(s) failed` +
-          (signal?.aborted ? "; aborted before the end of the input" : ""),
-        results,
-      );
-    }
-    return results as RecordMetadata[];
+    return sendAll(this.#submitter, records, options?.signal);
   }
 
   /**
@@ -213,14 +193,11 @@ export class KafkaProducer {
    * record that fails errors the stream: later writes and `close()` reject with its error.
    * `close()` sends what is buffered and resolves once every record written was acknowledged.
    * `abort()` takes back a record still waiting for memory or metadata; appended ones are sent.
+   * `highWaterMark`: records the stream queues before `ready` waits (default 1).
    */
   writable(topic: string, options?: { highWaterMark?: number }): WritableStream<WritableRecord> {
     validateTopic(topic);
-    const submitter: RecordSubmitter = {
-      submit: (record, signal, accepted) => this.#submit(record, signal, accepted),
-      flush: () => this.flush(),
-    };
-    return recordWritable(submitter, topic, options?.highWaterMark ?? 1);
+    return recordWritable(this.#submitter, topic, options?.highWaterMark ?? 1);
   }
 
   /**

@@ -7,22 +7,11 @@
  */
 
 import { Deferred } from "../async.ts";
-import type { ProducerRecord, RecordMetadata } from "./record.ts";
+import type { ProducerRecord } from "./record.ts";
+import type { RecordSubmitter } from "./submitter.ts";
 
 /** A record written to a topic's stream: a {@link ProducerRecord} without its topic. */
 export type WritableRecord = Omit<ProducerRecord, "topic">;
-
-/** What the stream needs of the producer. */
-export interface RecordSubmitter {
-  /** Sends a record; `accepted` is told whether it got into a batch. */
-  submit(
-    record: ProducerRecord,
-    signal: AbortSignal,
-    accepted: Deferred<boolean>,
-  ): Promise<RecordMetadata>;
-  /** Sends what is buffered now and waits for it. */
-  flush(): Promise<void>;
-}
 
 /** A stream that sends every chunk to `topic`. */
 export function recordWritable(
