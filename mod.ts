@@ -14,7 +14,19 @@
  * @module
  */
 
-export { KafkaProducer, type PartitionInfo } from "./src/producer/producer.ts";
+export { KafkaProducer, type PartitionInfo, type SendOptions } from "./src/producer/producer.ts";
+export type { ProducerMetricValues } from "./src/producer/metrics.ts";
+export type {
+  BatchEvent,
+  ConnectionEvent,
+  ErrorEvent,
+  ProducerEventListener,
+  ProducerEventMap,
+  RequestEvent,
+  RetryEvent,
+} from "./src/producer/events.ts";
+export type { WritableRecord } from "./src/producer/writable.ts";
+export type { LogFields, Logger } from "./src/logger.ts";
 export type { TransactionOffset } from "./src/producer/transactions.ts";
 export type {
   ProducerRecord,
@@ -36,6 +48,7 @@ export type { TransportName } from "./src/transport/detect.ts";
 export type { CustomPartitioner } from "./src/producer/partitioner.ts";
 export { type AdminOptions, KafkaAdmin, type NewTopic } from "./src/admin.ts";
 export {
+  AbortError,
   AuthenticationError,
   BufferExhaustedError,
   ConfigError,
@@ -47,6 +60,7 @@ export {
   ProducerFencedError,
   ProtocolError,
   RecordTooLargeError,
+  SendBatchError,
   SerializationError,
   TimeoutError,
   TlsError,

@@ -12,6 +12,7 @@ import {
   type CompressionType,
 } from "./compression/codec.ts";
 import { ConfigError } from "./errors.ts";
+import type { Logger } from "./logger.ts";
 import { parseEndpoint } from "./network/bootstrap.ts";
 import type { CustomPartitioner } from "./producer/partitioner.ts";
 import type { RecordData, Serializer } from "./producer/record.ts";
@@ -107,7 +108,14 @@ export interface ProducerConfig<K = RecordData, V = RecordData> {
   ssl?: SslConfig;
   /** Authenticate every connection with SASL (SASL_PLAINTEXT, or SASL_SSL with `ssl`). */
   sasl?: SaslConfig;
+  /**
+   * Where the producer logs connections, metadata, retries and failures (`console` fits).
+   * Default: silent.
+   */
+  logger?: Logger;
 }
+
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
 const int = (min: number, max = 2 ** 31 - 1) => z.number().int().min(min).max(max);
 
@@ -161,6 +169,12 @@ const schema = z.strictObject({
   ]).optional(),
   ssl: sslSchema.optional(),
   sasl: saslSchema.optional(),
+  logger: z.custom<Logger>(
+    (v) =>
+      typeof v === "object" && v !== null &&
+      LOG_LEVELS.every((level) => typeof Reflect.get(v, level) === "function"),
+    "expected an object with debug, info, warn and error functions",
+  ).optional(),
 });
 
 /** A validated configuration with every default filled in. */

@@ -6,6 +6,7 @@
  */
 
 import { errorName, isRetriableErrorCode } from "./protocol/error_codes.ts";
+import type { RecordMetadata } from "./producer/record.ts";
 
 /** Base class of every error raised by kafka-edge. */
 export class KafkaEdgeError extends Error {
@@ -116,5 +117,30 @@ export class AuthenticationError extends KafkaEdgeError {
 export class TlsError extends AuthenticationError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("TLS", message, options);
+  }
+}
+
+/**
+ * The caller's `AbortSignal` fired while the record was still waiting (for metadata or buffer
+ * memory): it was not sent. `cause` is the signal's reason. Named "AbortError", as the DOM's is.
+ */
+export class AbortError extends KafkaEdgeError {}
+
+/**
+ * `sendBatch()` could not deliver every record. `results` has one entry per record taken from
+ * the iterable, in order: its metadata, or the error it failed with.
+ */
+export class SendBatchError extends KafkaEdgeError {
+  /** Per record taken from the input, in order: where it was written, or why it failed. */
+  readonly results: readonly (RecordMetadata | Error)[];
+  /** How many entries of `results` are errors. */
+  readonly failedCount: number;
+
+  /** `cause` becomes the first error in `results`. */
+  constructor(message: string, results: readonly (RecordMetadata | Error)[]) {
+    const firstError = results.find((r): r is Error => r instanceof Error);
+    super(message, { cause: firstError });
+    this.results = results;
+    this.failedCount = results.filter((r) => r instanceof Error).length;
   }
 }

@@ -44,12 +44,29 @@ export interface ConnectionOptions {
   tls?: TlsOptions;
   /** Authenticate with this SASL mechanism before any other request. */
   sasl?: SaslMechanism;
+  /** Told of every request once it is answered, failed, or (no response expected) written. */
+  onRequestDone?: (outcome: RequestOutcome) => void;
+}
+
+/** How one request went, for metrics and events. */
+export interface RequestOutcome {
+  api: Api<unknown, unknown>;
+  version: number;
+  /** Request frame bytes, size prefix included. */
+  requestBytes: number;
+  /** Response frame bytes, size prefix included; 0 without a response. */
+  responseBytes: number;
+  latencyMs: number;
+  error?: Error;
 }
 
 interface InFlight {
   correlationId: number;
   api: Api<unknown, unknown>;
   version: number;
+  requestBytes: number;
+  /** performance.now() when the request was written. */
+  startedAt: number;
   resolve(response: unknown): void;
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout>;
@@ -171,10 +188,19 @@ export class Connection {
   #request<Req, Res>(api: Api<Req, Res>, request: Req, version?: number): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
       version ??= this.versionOf(api);
-      const correlationId = this.#send(api, request, version);
+      const startedAt = performance.now();
+      const { correlationId, requestBytes } = this.#send(api, request, version);
       // The write itself may have found the socket closed (Bun reports it synchronously): the
       // connection has failed already and rejected what was in flight, so reject this one too.
       if (this.#closedError) {
+        this.#options.onRequestDone?.({
+          api: api as Api<unknown, unknown>,
+          version,
+          requestBytes,
+          responseBytes: 0,
+          latencyMs: performance.now() - startedAt,
+          error: this.#closedError,
+        });
         reject(this.#closedError);
         return;
       }
@@ -190,6 +216,8 @@ export class Connection {
         correlationId,
         api: api as Api<unknown, unknown>,
         version,
+        requestBytes,
+        startedAt,
         resolve: resolve as (response: unknown) => void,
         reject,
         timer,
@@ -203,9 +231,20 @@ export class Connection {
    */
   async send<Req>(api: Api<Req, unknown>, request: Req): Promise<void> {
     await this.#reauthenticating;
-    this.#send(api, request, this.versionOf(api));
+    const startedAt = performance.now();
+    const version = this.versionOf(api);
+    const { requestBytes } = this.#send(api, request, version);
     await this.#socket!.drained();
-    if (this.#closedError) throw this.#closedError;
+    const error = this.#closedError ?? undefined;
+    this.#options.onRequestDone?.({
+      api: api as Api<unknown, unknown>,
+      version,
+      requestBytes,
+      responseBytes: 0,
+      latencyMs: performance.now() - startedAt,
+      error,
+    });
+    if (error) throw error;
   }
 
   /** Closes the connection; requests in flight reject with a {@link ConnectionError}. */
@@ -213,13 +252,17 @@ export class Connection {
     this.#fail(new ConnectionError("connection closed by the client"));
   }
 
-  #send<Req>(api: Api<Req, unknown>, request: Req, version: number): number {
+  #send<Req>(
+    api: Api<Req, unknown>,
+    request: Req,
+    version: number,
+  ): { correlationId: number; requestBytes: number } {
     if (this.#closedError) throw this.#closedError;
     const correlationId = this.#nextCorrelationId;
     this.#nextCorrelationId = (this.#nextCorrelationId + 1) | 0;
     const frame = encodeRequestFrame(api, version, correlationId, this.#options.clientId, request);
     this.#socket!.write(frame);
-    return correlationId;
+    return { correlationId, requestBytes: frame.length };
   }
 
   async #negotiateApiVersions(): Promise<void> {
@@ -308,10 +351,23 @@ export class Connection {
     try {
       response = decodeResponseBody(head.api, head.version, body);
     } catch (error) {
+      this.#reportDone(head, 0, error as Error);
       head.reject(error as Error);
       throw error;
     }
     head.resolve(response);
+    this.#reportDone(head, frame.length + 4);
+  }
+
+  #reportDone(request: InFlight, responseBytes: number, error?: Error): void {
+    this.#options.onRequestDone?.({
+      api: request.api,
+      version: request.version,
+      requestBytes: request.requestBytes,
+      responseBytes,
+      latencyMs: performance.now() - request.startedAt,
+      error,
+    });
   }
 
   #fail(error: Error): void {
@@ -321,6 +377,7 @@ export class Connection {
     this.#socket?.close();
     for (const request of this.#inFlight.splice(0)) {
       clearTimeout(request.timer);
+      this.#reportDone(request, 0, error);
       request.reject(error);
     }
     this.#onClose?.(error);

@@ -13,13 +13,22 @@
 
 import { AuthenticationError, ConnectionError } from "../errors.ts";
 import type { Endpoint, Transport } from "../transport/transport.ts";
-import { Connection, type ConnectionOptions } from "./connection.ts";
+import { Connection, type ConnectionOptions, type RequestOutcome } from "./connection.ts";
 
 /** Settings of a {@link NetworkClient}. */
 export interface NetworkClientOptions extends ConnectionOptions {
   reconnectBackoffMs: number;
   reconnectBackoffMaxMs: number;
   connectionSetupTimeoutMs: number;
+}
+
+/** Hears what happens to connections and requests (metrics, events, logs). */
+export interface NetworkObserver {
+  connected(nodeId: number, endpoint: Endpoint): void;
+  connectFailed(nodeId: number, endpoint: Endpoint, error: Error): void;
+  /** `byClient`: closed by this side (shutdown, a broker's address changed). */
+  disconnected(nodeId: number, endpoint: Endpoint, error: Error, byClient: boolean): void;
+  requestDone(nodeId: number, endpoint: Endpoint, outcome: RequestOutcome): void;
 }
 
 interface NodeState {
@@ -30,6 +39,8 @@ interface NodeState {
   failures: number;
   /** No new attempt before this time. */
   retryAtMs: number;
+  /** This side closed the connection (not a failure worth a warning). */
+  closedByClient: boolean;
 }
 
 /** One connection per broker node. */
@@ -38,6 +49,7 @@ export class NetworkClient {
   readonly #options: NetworkClientOptions;
   readonly #onChange: () => void;
   readonly #onFatal: (error: AuthenticationError) => void;
+  readonly #observer: NetworkObserver | null;
   readonly #nodes = new Map<number, NodeState>();
   #closed = false;
   #fatalError: AuthenticationError | null = null;
@@ -47,16 +59,34 @@ export class NetworkClient {
     options: NetworkClientOptions,
     onChange: () => void,
     onFatal: (error: AuthenticationError) => void = () => {},
+    observer: NetworkObserver | null = null,
   ) {
     this.#transport = transport;
     this.#options = options;
     this.#onChange = onChange;
     this.#onFatal = onFatal;
+    this.#observer = observer;
   }
 
   /** The authentication failure that stopped this client, if one did. */
   get fatalError(): AuthenticationError | null {
     return this.#fatalError;
+  }
+
+  /** Requests sent and not yet answered, over every connection. */
+  get inFlightCount(): number {
+    let count = 0;
+    for (const state of this.#nodes.values()) {
+      if (state.connection?.isOpen) count += state.connection.inFlightCount;
+    }
+    return count;
+  }
+
+  /** Open connections. */
+  get connectionCount(): number {
+    let count = 0;
+    for (const state of this.#nodes.values()) if (state.connection?.isOpen) count++;
+    return count;
   }
 
   /**
@@ -112,11 +142,19 @@ export class NetworkClient {
   #state(nodeId: number, endpoint: Endpoint): NodeState {
     let state = this.#nodes.get(nodeId);
     if (state && (state.endpoint.host !== endpoint.host || state.endpoint.port !== endpoint.port)) {
+      state.closedByClient = true;
       state.connection?.close();
       state = undefined;
     }
     if (!state) {
-      state = { endpoint, connection: null, attempt: null, failures: 0, retryAtMs: 0 };
+      state = {
+        endpoint,
+        connection: null,
+        attempt: null,
+        failures: 0,
+        retryAtMs: 0,
+        closedByClient: false,
+      };
       this.#nodes.set(nodeId, state);
     }
     return state;
@@ -143,7 +181,15 @@ export class NetworkClient {
   async #connect(nodeId: number, state: NodeState): Promise<void> {
     const { host, port } = state.endpoint;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const attempt = Connection.open(this.#transport, state.endpoint, this.#options);
+    const observer = this.#observer;
+    const options = observer
+      ? {
+        ...this.#options,
+        onRequestDone: (outcome: RequestOutcome) =>
+          observer.requestDone(nodeId, state.endpoint, outcome),
+      }
+      : this.#options;
+    const attempt = Connection.open(this.#transport, state.endpoint, options);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
@@ -163,10 +209,12 @@ export class NetworkClient {
       }
       state.connection = connection;
       state.failures = 0;
-      connection.onClose = (error) => this.#onConnectionLost(state, error);
+      connection.onClose = (error) => this.#onConnectionLost(nodeId, state, error);
       connection.onReauthenticated = () => this.#onChange();
+      this.#observer?.connected(nodeId, state.endpoint);
     } catch (error) {
       attempt.then((late) => late.close(), () => {});
+      this.#observer?.connectFailed(nodeId, state.endpoint, error as Error);
       if (error instanceof AuthenticationError) this.#fail(error);
       state.failures++;
       state.retryAtMs = Date.now() + this.#backoff(state.failures);
@@ -177,7 +225,13 @@ export class NetworkClient {
     }
   }
 
-  #onConnectionLost(state: NodeState, error: Error): void {
+  #onConnectionLost(nodeId: number, state: NodeState, error: Error): void {
+    this.#observer?.disconnected(
+      nodeId,
+      state.endpoint,
+      error,
+      this.#closed || state.closedByClient,
+    );
     if (error instanceof AuthenticationError) this.#fail(error); // re-authentication refused
     state.connection = null;
     state.failures++;

@@ -42,6 +42,13 @@ export interface ReadyCheck {
   unknownLeaderTopics: Set<string>;
 }
 
+/** Told of a batch that is done: `error` when it failed, else its base offset (-1n: unknown). */
+export type BatchDoneListener = (
+  batch: ProducerBatch,
+  error: Error | undefined,
+  baseOffset: bigint,
+) => void;
+
 /** Per-partition batch queues. */
 export class RecordAccumulator {
   readonly #options: AccumulatorOptions;
@@ -58,22 +65,22 @@ export class RecordAccumulator {
   readonly #drainIndex = new Map<number, number>();
 
   readonly #onBatchReady: () => void;
-  readonly #onBatchFailed: (error: Error) => void;
+  readonly #onBatchDone: BatchDoneListener;
 
   /**
    * `onBatchReady` is called when a batch fills up or a new one begins: the sender's cue.
-   * `onBatchFailed` hears of every batch that fails for good.
+   * `onBatchDone` hears of every batch once it is acknowledged or fails for good.
    */
   constructor(
     options: AccumulatorOptions,
     pool: BufferPool,
     onBatchReady: () => void,
-    onBatchFailed: (error: Error) => void = () => {},
+    onBatchDone: BatchDoneListener = () => {},
   ) {
     this.#options = options;
     this.#pool = pool;
     this.#onBatchReady = onBatchReady;
-    this.#onBatchFailed = onBatchFailed;
+    this.#onBatchDone = onBatchDone;
   }
 
   /** Bytes of buffer memory a new batch for `record` takes. */
@@ -297,13 +304,10 @@ export class RecordAccumulator {
    */
   complete(batch: ProducerBatch, error?: Error, baseOffset = -1n, logAppendTimeMs = -1n): void {
     if (!this.#incomplete.delete(batch)) return;
-    if (error) {
-      batch.fail(error);
-      this.#onBatchFailed(error);
-    } else {
-      batch.complete(baseOffset, logAppendTimeMs);
-    }
+    if (error) batch.fail(error);
+    else batch.complete(baseOffset, logAppendTimeMs);
     if (batch.pooled) this.#pool.deallocate(batch.buffer);
+    this.#onBatchDone(batch, error, error ? -1n : baseOffset);
   }
 
   /** Fails `batch` for good if it expired, for the sender's in-flight checks. */
