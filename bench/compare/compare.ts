@@ -10,12 +10,19 @@
  * Each client also runs once with a single record: its start-up CPU, subtracted for the "net"
  * CPU per million records (the gross figure is kept too).
  *
- * Writes results/<date>.json, .md and .png. Options: --quick (fewer records), --clients a,b
+ * Writes results/<date>.json, .md and .png. Options: --quick (fewer records, 6 partitions only),
+ * --clients a,b
  * (names as in the table), --out DIR.
  */
 
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
@@ -32,7 +39,9 @@ const option = (name: string) => {
 };
 const quick = args.includes("--quick");
 const bootstrap = process.env.KAFKA_BOOTSTRAP ?? "127.0.0.1:9092";
-const outDir = path.resolve(option("out") ?? path.join(root, "bench/compare/results"));
+const outDir = path.resolve(
+  option("out") ?? path.join(root, "bench/compare/results"),
+);
 /** Records at full speed (100 B; 1 KiB gets a fifth) and seconds at the fixed rate. */
 const fullSpeedRecords = quick ? 30_000 : 200_000;
 const rateSeconds = quick ? 1.5 : 3;
@@ -42,12 +51,22 @@ const latencyRate = (size: number) => (size === 100 ? 10_000 : 4_000);
 interface ClientSpec {
   name: string;
   /** The command for one run, or Java's (whose output is parsed differently). */
-  command: (w: WorkloadSpec, topic: string, records: number, rate: number) => string[];
+  command: (
+    w: WorkloadSpec,
+    topic: string,
+    records: number,
+    rate: number,
+  ) => string[];
   java?: true;
 }
 
 const node22 = path.join(root, "bench/compare/node_modules/.bin/node");
-const driverArgs = (w: WorkloadSpec, topic: string, records: number, rate: number) => [
+const driverArgs = (
+  w: WorkloadSpec,
+  topic: string,
+  records: number,
+  rate: number,
+) => [
   "--bootstrap",
   bootstrap,
   "--topic",
@@ -66,27 +85,39 @@ const driverArgs = (w: WorkloadSpec, topic: string, records: number, rate: numbe
 const clients: ClientSpec[] = [
   {
     name: "kafka-edge (Deno)",
-    command: (
-      ...a
-    ) => ["deno", "run", "-A", "bench/compare/clients/kafka_edge.ts", ...driverArgs(...a)],
+    command: (...a) => [
+      "deno",
+      "run",
+      "-A",
+      "bench/compare/clients/kafka_edge.ts",
+      ...driverArgs(...a),
+    ],
   },
   {
     name: "kafka-edge (Bun)",
-    command: (...a) => ["bun", "bench/compare/clients/kafka_edge.ts", ...driverArgs(...a)],
+    command: (
+      ...a
+    ) => ["bun", "bench/compare/clients/kafka_edge.ts", ...driverArgs(...a)],
   },
   {
     name: "kafka-edge (Node)",
-    command: (
-      ...a
-    ) => ["node", ".tmp/node/bench/compare/clients/kafka_edge.js", ...driverArgs(...a)],
+    command: (...a) => [
+      "node",
+      ".tmp/node/bench/compare/clients/kafka_edge.js",
+      ...driverArgs(...a),
+    ],
   },
   {
     name: "kafkajs (Node 22)",
-    command: (...a) => [node22, "bench/compare/clients/kafkajs.ts", ...driverArgs(...a)],
+    command: (
+      ...a
+    ) => [node22, "bench/compare/clients/kafkajs.ts", ...driverArgs(...a)],
   },
   {
     name: "@platformatic/kafka (Node 22)",
-    command: (...a) => [node22, "bench/compare/clients/platformatic.ts", ...driverArgs(...a)],
+    command: (
+      ...a
+    ) => [node22, "bench/compare/clients/platformatic.ts", ...driverArgs(...a)],
   },
   {
     name: "Java ProducerPerformance",
@@ -117,10 +148,12 @@ const clients: ClientSpec[] = [
 const only = option("clients")?.split(",");
 const selected = only ? clients.filter((c) => only.includes(c.name)) : clients;
 
+// --quick keeps the 6-partition workloads only (on this 2-core machine, loaded, a full matrix of
+// six clients takes well over half an hour; the 6-partition half, with fewer records, ~15 min).
 const workloads: WorkloadSpec[] = [];
 for (const size of [100, 1024]) {
   for (const acks of ["1", "all"] as const) {
-    for (const partitions of [1, 6]) {
+    for (const partitions of quick ? [6] : [1, 6]) {
       for (const compression of ["none", "lz4"] as const) {
         workloads.push({ size, acks, partitions, compression });
       }
@@ -137,10 +170,19 @@ interface ProcessFigures {
 }
 
 /** Runs `command` under /usr/bin/time (user+sys CPU and peak RSS of the process, from wait4). */
-function runMeasured(command: string[], timeoutMs = 180_000): Promise<ProcessFigures> {
+function runMeasured(
+  command: string[],
+  timeoutMs = 180_000,
+): Promise<ProcessFigures> {
   const timeFile = path.join(os.tmpdir(), `compare-time-${process.pid}`);
   return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/time", ["-f", "%U %S %M", "-o", timeFile, ...command], {
+    const child = spawn("/usr/bin/time", [
+      "-f",
+      "%U %S %M",
+      "-o",
+      timeFile,
+      ...command,
+    ], {
       cwd: root,
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: "1" },
     });
@@ -152,21 +194,34 @@ function runMeasured(command: string[], timeoutMs = 180_000): Promise<ProcessFig
     child.on("error", reject);
     child.on("close", (exitCode) => {
       clearTimeout(timer);
-      const line = readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "";
+      const line = readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ??
+        "";
       rmSync(timeFile, { force: true });
       const [user, sys, maxRssKiB] = line.split(" ").map(Number);
-      resolve({ stdout, stderr, exitCode, cpuSeconds: user + sys, peakRssMiB: maxRssKiB / 1024 });
+      resolve({
+        stdout,
+        stderr,
+        exitCode,
+        cpuSeconds: user + sys,
+        peakRssMiB: maxRssKiB / 1024,
+      });
     });
   });
 }
 
 /** ProducerPerformance's summary: "N records sent, R records/sec (M MB/sec), ... X ms 50th, ... Y ms 99th, ...". */
 function parseJava(stdout: string) {
-  const line = stdout.trim().split("\n").findLast((l) => l.includes("records sent"));
+  const line = stdout.trim().split("\n").findLast((l) =>
+    l.includes("records sent")
+  );
   const m = line?.match(
     /([\d.]+) records\/sec \(([\d.]+) MB\/sec\).*?(\d+) ms 50th.*?(\d+) ms 99th/,
   );
-  if (!m) throw new Error(`no summary in ProducerPerformance output: ${stdout.slice(-300)}`);
+  if (!m) {
+    throw new Error(
+      `no summary in ProducerPerformance output: ${stdout.slice(-300)}`,
+    );
+  }
   // Java's MB is MiB (bytes / 1024 / 1024); the table uses 10^6 bytes.
   return {
     recordsPerSecond: Number(m[1]),
@@ -179,27 +234,44 @@ function parseJava(stdout: string) {
 let topicCount = 0;
 async function freshTopic(partitions: number): Promise<string> {
   const name = `compare-${Date.now()}-${topicCount++}`;
-  const admin = await KafkaAdmin.connect({ bootstrapServers: bootstrap.split(",") });
+  const admin = await KafkaAdmin.connect({
+    bootstrapServers: bootstrap.split(","),
+  });
   try {
-    await admin.createTopics([{ name, numPartitions: partitions, replicationFactor: 1 }]);
+    await admin.createTopics([{
+      name,
+      numPartitions: partitions,
+      replicationFactor: 1,
+    }]);
   } finally {
     admin.close();
   }
   return name;
 }
 
-async function measure(client: ClientSpec, w: WorkloadSpec): Promise<Measurement> {
+async function measure(
+  client: ClientSpec,
+  w: WorkloadSpec,
+): Promise<Measurement> {
   const records = w.size === 100 ? fullSpeedRecords : fullSpeedRecords / 5;
   const topic = await freshTopic(w.partitions);
   const full = await runMeasured(client.command(w, topic, records, 0));
   const failure = (run: ProcessFigures) =>
-    `exit ${run.exitCode}: ${(run.stderr || run.stdout).trim().split("\n").slice(-2).join(" ")}`;
-  if (full.exitCode !== 0) return { client: client.name, workload: w, error: failure(full) };
+    `exit ${run.exitCode}: ${
+      (run.stderr || run.stdout).trim().split("\n").slice(-2).join(" ")
+    }`;
+  if (full.exitCode !== 0) {
+    return { client: client.name, workload: w, error: failure(full) };
+  }
   const fullResult = client.java
     ? parseJava(full.stdout)
     : JSON.parse(full.stdout.trim().split("\n").at(-1)!);
   if (fullResult.unsupported) {
-    return { client: client.name, workload: w, unsupported: fullResult.unsupported };
+    return {
+      client: client.name,
+      workload: w,
+      unsupported: fullResult.unsupported,
+    };
   }
   if (fullResult.failed) {
     return {
@@ -210,8 +282,12 @@ async function measure(client: ClientSpec, w: WorkloadSpec): Promise<Measurement
   }
 
   const rate = latencyRate(w.size);
-  const latency = await runMeasured(client.command(w, topic, Math.round(rate * rateSeconds), rate));
-  if (latency.exitCode !== 0) return { client: client.name, workload: w, error: failure(latency) };
+  const latency = await runMeasured(
+    client.command(w, topic, Math.round(rate * rateSeconds), rate),
+  );
+  if (latency.exitCode !== 0) {
+    return { client: client.name, workload: w, error: failure(latency) };
+  }
   const latencyResult = client.java
     ? parseJava(latency.stdout)
     : JSON.parse(latency.stdout.trim().split("\n").at(-1)!);
@@ -231,12 +307,20 @@ async function measure(client: ClientSpec, w: WorkloadSpec): Promise<Measurement
 
 function versions(): Record<string, string> {
   const run = (cmd: string, a: string[]) =>
-    execFileSync(cmd, a, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    execFileSync(cmd, a, {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
   const pkg = (name: string) =>
     JSON.parse(
-      readFileSync(path.join(root, "bench/compare/node_modules", name, "package.json"), "utf8"),
+      readFileSync(
+        path.join(root, "bench/compare/node_modules", name, "package.json"),
+        "utf8",
+      ),
     ).version;
-  const javaVersion = spawnSync("java", ["-version"], { encoding: "utf8" }).stderr; // it prints there
+  const javaVersion =
+    spawnSync("java", ["-version"], { encoding: "utf8" }).stderr; // it prints there
   const kafkaJar = readdirSync(path.join(root, "scripts/kafka/lib")).find((f) =>
     f.startsWith("kafka-clients-")
   );
@@ -250,7 +334,9 @@ function versions(): Record<string, string> {
     "Node 22 (peers)": process.version,
     kafkajs: pkg("kafkajs"),
     "@platformatic/kafka": pkg("@platformatic/kafka"),
-    "Java producer": `${kafkaJar?.replace(/\.jar$/, "")} on ${javaVersion.split("\n")[0]}`,
+    "Java producer": `${kafkaJar?.replace(/\.jar$/, "")} on ${
+      javaVersion.split("\n")[0]
+    }`,
   };
 }
 
@@ -302,13 +388,36 @@ console.error(
 for (const client of selected) {
   const topic = await freshTopic(1);
   const run = await runMeasured(client.command(workloads[0], topic, 1, 0));
-  report.startup[client.name] = { cpuSeconds: run.cpuSeconds, peakRssMiB: run.peakRssMiB };
+  report.startup[client.name] = {
+    cpuSeconds: run.cpuSeconds,
+    peakRssMiB: run.peakRssMiB,
+  };
   console.error(
     `  start-up ${client.name}: ${run.cpuSeconds.toFixed(2)} CPU s, ${
       run.peakRssMiB.toFixed(0)
     } MiB`,
   );
 }
+mkdirSync(outDir, { recursive: true });
+const stem = path.join(
+  outDir,
+  started.toISOString().slice(0, 16).replace(":", ""),
+);
+/** Written after every workload, so that an interrupted run still leaves its figures. */
+function writeReport(): void {
+  report.machine["load average at end"] = os.loadavg().map((l) => l.toFixed(2))
+    .join(" ");
+  report.machine["duration"] = `${
+    Math.round((Date.now() - started.getTime()) / 1000)
+  } s`;
+  writeFileSync(`${stem}.json`, JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(
+    `${stem}.md`,
+    markdownReport(report, path.basename(`${stem}.png`)),
+  );
+  writeFileSync(`${stem}.png`, renderChart(report));
+}
+
 for (const w of workloads) {
   for (const client of selected) {
     const m = await measure(client, w);
@@ -316,18 +425,11 @@ for (const w of workloads) {
     console.error(
       `  ${w.size} B acks ${w.acks} ${w.partitions}p ${w.compression} ${client.name}: ` +
         (m.error ?? m.unsupported ??
-          `${Math.round(m.recordsPerSecond!)} rec/s, ${m.cpuSeconds!.toFixed(2)} CPU s, p99 ${
-            m.p99Ms?.toFixed(1)
-          } ms`),
+          `${Math.round(m.recordsPerSecond!)} rec/s, ${
+            m.cpuSeconds!.toFixed(2)
+          } CPU s, p99 ${m.p99Ms?.toFixed(1)} ms`),
     );
   }
+  writeReport();
 }
-report.machine["load average at end"] = os.loadavg().map((l) => l.toFixed(2)).join(" ");
-report.machine["duration"] = `${Math.round((Date.now() - started.getTime()) / 1000)} s`;
-
-mkdirSync(outDir, { recursive: true });
-const stem = path.join(outDir, started.toISOString().slice(0, 16).replace(":", ""));
-writeFileSync(`${stem}.json`, JSON.stringify(report, null, 2) + "\n");
-writeFileSync(`${stem}.md`, markdownReport(report, path.basename(`${stem}.png`)));
-writeFileSync(`${stem}.png`, renderChart(report));
 console.log(`${stem}.md`);

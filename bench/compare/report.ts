@@ -43,59 +43,88 @@ export const workloadName = (w: WorkloadSpec) =>
   }, ${w.partitions} part., ${w.compression}`;
 
 /** CPU seconds per million records, less the client's start-up. */
-export function netCpuPerMillion(report: Report, m: Measurement): number | undefined {
+export function netCpuPerMillion(
+  report: Report,
+  m: Measurement,
+): number | undefined {
   if (m.cpuSeconds === undefined || !m.records) return undefined;
   const startup = report.startup[m.client]?.cpuSeconds ?? 0;
   return (Math.max(0, m.cpuSeconds - startup) / m.records) * 1e6;
 }
 
 const grossCpuPerMillion = (m: Measurement) =>
-  m.cpuSeconds === undefined || !m.records ? undefined : (m.cpuSeconds / m.records) * 1e6;
+  m.cpuSeconds === undefined || !m.records
+    ? undefined
+    : (m.cpuSeconds / m.records) * 1e6;
 
 const fmt = (n: number | undefined, digits = 0) =>
-  n === undefined
-    ? "–"
-    : n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  n === undefined ? "–" : n.toLocaleString("en", {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  });
 
 const isEdge = (m: Measurement) => m.client.startsWith("kafka-edge");
 
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join(
+    "\n",
+  );
 }
 
 /** Per workload: kafka-edge's best against each peer (the issue's aims). */
 function aimsTable(report: Report): string {
   const rows: string[][] = [];
-  const keys = [...new Set(report.results.map((m) => workloadName(m.workload)))];
+  const keys = [
+    ...new Set(report.results.map((m) => workloadName(m.workload))),
+  ];
   for (const key of keys) {
     const ms = report.results.filter((m) => workloadName(m.workload) === key);
     const measured = (m: Measurement) => m.recordsPerSecond !== undefined;
     const edge = ms.filter((m) => isEdge(m) && measured(m));
-    const peer = (prefix: string) => ms.find((m) => m.client.startsWith(prefix) && measured(m));
+    const peer = (prefix: string) =>
+      ms.find((m) => m.client.startsWith(prefix) && measured(m));
     if (edge.length === 0) {
       const why = ms.find(isEdge);
-      rows.push([key, `n/a (${why?.unsupported ?? why?.error ?? "not run"})`, "", "", "", "", ""]);
+      rows.push([
+        key,
+        `n/a (${why?.unsupported ?? why?.error ?? "not run"})`,
+        "",
+        "",
+        "",
+        "",
+        "",
+      ]);
       continue;
     }
-    const fastest = edge.reduce((a, b) => (a.recordsPerSecond! >= b.recordsPerSecond! ? a : b));
+    const fastest = edge.reduce((
+      a,
+      b,
+    ) => (a.recordsPerSecond! >= b.recordsPerSecond! ? a : b));
     const leanest = edge.reduce((
       a,
       b,
-    ) => ((netCpuPerMillion(report, a) ?? Infinity) <= (netCpuPerMillion(report, b) ?? Infinity)
+    ) => ((netCpuPerMillion(report, a) ?? Infinity) <=
+        (netCpuPerMillion(report, b) ?? Infinity)
       ? a
       : b)
     );
     const ratio = (p: Measurement | undefined) =>
-      p ? `${(fastest.recordsPerSecond! / p.recordsPerSecond!).toFixed(2)}×` : "–";
+      p
+        ? `${(fastest.recordsPerSecond! / p.recordsPerSecond!).toFixed(2)}×`
+        : "–";
     const java = peer("Java");
     rows.push([
       key,
-      `${fmt(fastest.recordsPerSecond)} ${fastest.client.replace("kafka-edge ", "")}`,
+      `${fmt(fastest.recordsPerSecond)} ${
+        fastest.client.replace("kafka-edge ", "")
+      }`,
       ratio(peer("kafkajs")),
       ratio(peer("@platformatic")),
       ratio(java),
-      `${fmt(netCpuPerMillion(report, leanest), 2)} ${leanest.client.replace("kafka-edge ", "")}`,
+      `${fmt(netCpuPerMillion(report, leanest), 2)} ${
+        leanest.client.replace("kafka-edge ", "")
+      }`,
       fmt(java && netCpuPerMillion(report, java), 2),
     ]);
   }
@@ -131,7 +160,9 @@ function resultsTable(report: Report): string {
       m.client,
       fmt(m.recordsPerSecond),
       fmt(m.mbPerSecond, 1),
-      `${fmt(netCpuPerMillion(report, m), 2)} (${fmt(grossCpuPerMillion(m), 2)})`,
+      `${fmt(netCpuPerMillion(report, m), 2)} (${
+        fmt(grossCpuPerMillion(m), 2)
+      })`,
       fmt(m.peakRssMiB),
       `${fmt(m.p50Ms, 1)} / ${fmt(m.p99Ms, 1)}`,
     ];
@@ -151,10 +182,13 @@ function resultsTable(report: Report): string {
 }
 
 export function markdownReport(report: Report, chartFile: string): string {
-  const pairs = (o: Record<string, string>) => table(["", ""], Object.entries(o));
+  const pairs = (o: Record<string, string>) =>
+    table(["", ""], Object.entries(o));
   const startup = table(
     ["client", "start-up CPU s", "start-up peak RSS MiB"],
-    Object.entries(report.startup).map(([c, s]) => [c, fmt(s.cpuSeconds, 2), fmt(s.peakRssMiB)]),
+    Object.entries(report.startup).map((
+      [c, s],
+    ) => [c, fmt(s.cpuSeconds, 2), fmt(s.peakRssMiB)]),
   );
   return [
     `# Side-by-side producer comparison, ${report.date} (${report.mode})`,

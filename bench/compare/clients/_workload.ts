@@ -70,12 +70,17 @@ export function parseWorkload(argv: string[] = process.argv): Workload {
   };
   const acks = option("acks", "1");
   const compression = option("compression", "none");
-  if (acks !== "1" && acks !== "all") throw new Error(`--acks must be 1 or all, not ${acks}`);
+  if (acks !== "1" && acks !== "all") {
+    throw new Error(`--acks must be 1 or all, not ${acks}`);
+  }
   if (compression !== "none" && compression !== "lz4") {
     throw new Error(`--compression must be none or lz4, not ${compression}`);
   }
   return {
-    bootstrap: option("bootstrap", process.env.KAFKA_BOOTSTRAP ?? "127.0.0.1:9092").split(","),
+    bootstrap: option(
+      "bootstrap",
+      process.env.KAFKA_BOOTSTRAP ?? "127.0.0.1:9092",
+    ).split(","),
     topic: option("topic"),
     records: Number(option("records", "100000")),
     size: Number(option("size", "100")),
@@ -123,7 +128,9 @@ export async function runWorkload(
   let firstError: unknown;
   let waiting: { until: () => boolean; resolve: () => void } | undefined;
   const waitUntil = (until: () => boolean) =>
-    until() ? Promise.resolve() : new Promise<void>((resolve) => (waiting = { until, resolve }));
+    until()
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => (waiting = { until, resolve }));
   const onAcked = (count: number, error?: unknown) => {
     acked += count;
     if (error !== undefined) {
@@ -143,7 +150,10 @@ export async function runWorkload(
     await new Promise<void>((done) => {
       const tick = () => {
         const now = performance.now();
-        const due = Math.min(total, Math.floor(((now - started) / 1000) * workload.rate));
+        const due = Math.min(
+          total,
+          Math.floor(((now - started) / 1000) * workload.rate),
+        );
         if (due > submitted) {
           const count = due - submitted;
           submitted = due;
@@ -161,7 +171,9 @@ export async function runWorkload(
   } else {
     while (submitted < total) {
       const count = Math.min(feeding.chunk, total - submitted);
-      await waitUntil(() => submitted - acked + count <= feeding.maxOutstanding);
+      await waitUntil(() =>
+        submitted - acked + count <= feeding.maxOutstanding
+      );
       client.submit(count, onAcked);
       submitted += count;
     }
@@ -183,6 +195,8 @@ export async function runWorkload(
     mbPerSecond: (total * workload.size) / seconds / 1e6,
     failed,
     ...(firstError === undefined ? {} : { firstError: String(firstError) }),
-    ...(workload.rate > 0 ? { p50Ms: percentile(0.5), p99Ms: percentile(0.99) } : {}),
+    ...(workload.rate > 0
+      ? { p50Ms: percentile(0.5), p99Ms: percentile(0.99) }
+      : {}),
   };
 }

@@ -5,7 +5,12 @@
  */
 
 import process from "node:process";
-import { type Acks, ConfigError, KafkaProducer, type ProducerConfig } from "../../../mod.ts";
+import {
+  type Acks,
+  ConfigError,
+  KafkaProducer,
+  type ProducerConfig,
+} from "../../../mod.ts";
 import {
   type BenchClient,
   parseWorkload,
@@ -50,9 +55,14 @@ const client: BenchClient = {
   submit(count, acked) {
     const done = () => acked(1);
     const failed = (error: unknown) => acked(1, error);
-    for (let i = 0; i < count; i++) producer.send({ topic, value }).then(done, failed);
+    for (let i = 0; i < count; i++) {
+      producer.send({ topic, value }).then(done, failed);
+    }
   },
   close: () => producer.close(),
 };
-const result = await runWorkload(client, workload, { chunk: 1000, maxOutstanding: 100_000 });
+const result = await runWorkload(client, workload, {
+  chunk: 1000,
+  maxOutstanding: 100_000,
+});
 console.log(JSON.stringify({ client: "kafka-edge", ...result }));

@@ -6,7 +6,12 @@
 
 import { Buffer } from "node:buffer";
 import { Producer } from "@platformatic/kafka";
-import { type BenchClient, parseWorkload, recordValue, runWorkload } from "./_workload.ts";
+import {
+  type BenchClient,
+  parseWorkload,
+  recordValue,
+  runWorkload,
+} from "./_workload.ts";
 
 const workload = parseWorkload();
 const idempotent = workload.acks === "all";
@@ -27,9 +32,15 @@ const chunk = Math.max(1, Math.floor(100_000 / workload.size));
 const client: BenchClient = {
   submit(count, acked) {
     const messages = Array.from({ length: count }, () => ({ topic, value }));
-    producer.send({ messages }).then(() => acked(count), (e) => acked(count, e));
+    producer.send({ messages }).then(
+      () => acked(count),
+      (e) => acked(count, e),
+    );
   },
   close: () => producer.close(),
 };
-const result = await runWorkload(client, workload, { chunk, maxOutstanding: chunk * 5 });
+const result = await runWorkload(client, workload, {
+  chunk,
+  maxOutstanding: chunk * 5,
+});
 console.log(JSON.stringify({ client: "@platformatic/kafka", ...result }));
