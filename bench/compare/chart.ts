@@ -33,17 +33,14 @@ export function renderChart(report: Report): Uint8Array {
   const height = top + workloads.length * groupHeight + 20;
   const width = LABEL_WIDTH + 2 * PANEL_WIDTH + GAP + 30;
   const figure = (client: string, workload: string) =>
-    report.results.find((m) =>
-      m.client === client && workloadName(m.workload) === workload
-    );
+    report.results.find((m) => m.client === client && workloadName(m.workload) === workload);
   const panels = [
     {
       title: "records/s (higher is better)",
       value: (c: string, w: string) => figure(c, w)?.recordsPerSecond,
     },
     {
-      title:
-        "CPU seconds per million records, net of start-up (lower is better)",
+      title: "CPU seconds per million records, net of start-up (lower is better)",
       value: (c: string, w: string) => {
         const m = figure(c, w);
         return m && netCpuPerMillion(report, m);
@@ -56,9 +53,7 @@ export function renderChart(report: Report): Uint8Array {
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="10" y="20" font-size="15" font-weight="bold">${
       escape(
-        `Kafka producers side by side, ${
-          report.date.slice(0, 16)
-        } UTC (${report.mode})`,
+        `Kafka producers side by side, ${report.date.slice(0, 16)} UTC (${report.mode})`,
       )
     }</text>`,
     `<text x="10" y="38">${
@@ -71,9 +66,7 @@ export function renderChart(report: Report): Uint8Array {
     const x = 10 + (i % 3) * 300;
     const y = 56 + Math.floor(i / 3) * 18;
     parts.push(
-      `<rect x="${x}" y="${y - 9}" width="12" height="10" fill="${
-        COLOURS[i % COLOURS.length]
-      }"/>`,
+      `<rect x="${x}" y="${y - 9}" width="12" height="10" fill="${COLOURS[i % COLOURS.length]}"/>`,
     );
     parts.push(`<text x="${x + 16}" y="${y}">${escape(client)}</text>`);
   });
@@ -83,19 +76,13 @@ export function renderChart(report: Report): Uint8Array {
   });
   panels.forEach((panel, p) => {
     const x0 = LABEL_WIDTH + p * (PANEL_WIDTH + GAP);
-    const values = workloads.flatMap((w) =>
-      clients.map((c) => panel.value(c, w) ?? 0)
-    );
+    const values = workloads.flatMap((w) => clients.map((c) => panel.value(c, w) ?? 0));
     const max = Math.max(...values, 1e-9);
     parts.push(
-      `<text x="${x0}" y="${top - 8}" font-weight="bold">${
-        escape(panel.title)
-      }</text>`,
+      `<text x="${x0}" y="${top - 8}" font-weight="bold">${escape(panel.title)}</text>`,
     );
     parts.push(
-      `<line x1="${x0}" y1="${top - 2}" x2="${x0}" y2="${
-        height - 20
-      }" stroke="#999"/>`,
+      `<line x1="${x0}" y1="${top - 2}" x2="${x0}" y2="${height - 20}" stroke="#999"/>`,
     );
     workloads.forEach((w, row) => {
       clients.forEach((c, i) => {
@@ -103,21 +90,17 @@ export function renderChart(report: Report): Uint8Array {
         const v = panel.value(c, w);
         if (v === undefined) {
           parts.push(
-            `<text x="${x0 + 4}" y="${
-              y + BAR - 1
-            }" font-size="8" fill="#999">n/a</text>`,
+            `<text x="${x0 + 4}" y="${y + BAR - 1}" font-size="8" fill="#999">n/a</text>`,
           );
           return;
         }
         const length = Math.max(1, (v / max) * (PANEL_WIDTH - 70));
         parts.push(
-          `<rect x="${x0}" y="${y}" width="${length.toFixed(1)}" height="${
-            BAR - 1
-          }" fill="${COLOURS[i % COLOURS.length]}"/>`,
+          `<rect x="${x0}" y="${y}" width="${length.toFixed(1)}" height="${BAR - 1}" fill="${
+            COLOURS[i % COLOURS.length]
+          }"/>`,
         );
-        const label = v >= 100
-          ? Math.round(v).toLocaleString("en")
-          : v.toFixed(2);
+        const label = v >= 100 ? Math.round(v).toLocaleString("en") : v.toFixed(2);
         parts.push(
           `<text x="${(x0 + length + 3).toFixed(1)}" y="${
             y + BAR - 1

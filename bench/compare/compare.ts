@@ -16,13 +16,7 @@
  */
 
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
@@ -95,9 +89,7 @@ const clients: ClientSpec[] = [
   },
   {
     name: "kafka-edge (Bun)",
-    command: (
-      ...a
-    ) => ["bun", "bench/compare/clients/kafka_edge.ts", ...driverArgs(...a)],
+    command: (...a) => ["bun", "bench/compare/clients/kafka_edge.ts", ...driverArgs(...a)],
   },
   {
     name: "kafka-edge (Node)",
@@ -109,15 +101,11 @@ const clients: ClientSpec[] = [
   },
   {
     name: "kafkajs (Node 22)",
-    command: (
-      ...a
-    ) => [node22, "bench/compare/clients/kafkajs.ts", ...driverArgs(...a)],
+    command: (...a) => [node22, "bench/compare/clients/kafkajs.ts", ...driverArgs(...a)],
   },
   {
     name: "@platformatic/kafka (Node 22)",
-    command: (
-      ...a
-    ) => [node22, "bench/compare/clients/platformatic.ts", ...driverArgs(...a)],
+    command: (...a) => [node22, "bench/compare/clients/platformatic.ts", ...driverArgs(...a)],
   },
   {
     name: "Java ProducerPerformance",
@@ -211,9 +199,7 @@ function runMeasured(
 
 /** ProducerPerformance's summary: "N records sent, R records/sec (M MB/sec), ... X ms 50th, ... Y ms 99th, ...". */
 function parseJava(stdout: string) {
-  const line = stdout.trim().split("\n").findLast((l) =>
-    l.includes("records sent")
-  );
+  const line = stdout.trim().split("\n").findLast((l) => l.includes("records sent"));
   const m = line?.match(
     /([\d.]+) records\/sec \(([\d.]+) MB\/sec\).*?(\d+) ms 50th.*?(\d+) ms 99th/,
   );
@@ -257,9 +243,7 @@ async function measure(
   const topic = await freshTopic(w.partitions);
   const full = await runMeasured(client.command(w, topic, records, 0));
   const failure = (run: ProcessFigures) =>
-    `exit ${run.exitCode}: ${
-      (run.stderr || run.stdout).trim().split("\n").slice(-2).join(" ")
-    }`;
+    `exit ${run.exitCode}: ${(run.stderr || run.stdout).trim().split("\n").slice(-2).join(" ")}`;
   if (full.exitCode !== 0) {
     return { client: client.name, workload: w, error: failure(full) };
   }
@@ -319,8 +303,7 @@ function versions(): Record<string, string> {
         "utf8",
       ),
     ).version;
-  const javaVersion =
-    spawnSync("java", ["-version"], { encoding: "utf8" }).stderr; // it prints there
+  const javaVersion = spawnSync("java", ["-version"], { encoding: "utf8" }).stderr; // it prints there
   const kafkaJar = readdirSync(path.join(root, "scripts/kafka/lib")).find((f) =>
     f.startsWith("kafka-clients-")
   );
@@ -334,9 +317,7 @@ function versions(): Record<string, string> {
     "Node 22 (peers)": process.version,
     kafkajs: pkg("kafkajs"),
     "@platformatic/kafka": pkg("@platformatic/kafka"),
-    "Java producer": `${kafkaJar?.replace(/\.jar$/, "")} on ${
-      javaVersion.split("\n")[0]
-    }`,
+    "Java producer": `${kafkaJar?.replace(/\.jar$/, "")} on ${javaVersion.split("\n")[0]}`,
   };
 }
 
@@ -407,9 +388,7 @@ const stem = path.join(
 function writeReport(): void {
   report.machine["load average at end"] = os.loadavg().map((l) => l.toFixed(2))
     .join(" ");
-  report.machine["duration"] = `${
-    Math.round((Date.now() - started.getTime()) / 1000)
-  } s`;
+  report.machine["duration"] = `${Math.round((Date.now() - started.getTime()) / 1000)} s`;
   writeFileSync(`${stem}.json`, JSON.stringify(report, null, 2) + "\n");
   writeFileSync(
     `${stem}.md`,
@@ -425,9 +404,9 @@ for (const w of workloads) {
     console.error(
       `  ${w.size} B acks ${w.acks} ${w.partitions}p ${w.compression} ${client.name}: ` +
         (m.error ?? m.unsupported ??
-          `${Math.round(m.recordsPerSecond!)} rec/s, ${
-            m.cpuSeconds!.toFixed(2)
-          } CPU s, p99 ${m.p99Ms?.toFixed(1)} ms`),
+          `${Math.round(m.recordsPerSecond!)} rec/s, ${m.cpuSeconds!.toFixed(2)} CPU s, p99 ${
+            m.p99Ms?.toFixed(1)
+          } ms`),
     );
   }
   writeReport();

@@ -53,9 +53,7 @@ export function netCpuPerMillion(
 }
 
 const grossCpuPerMillion = (m: Measurement) =>
-  m.cpuSeconds === undefined || !m.records
-    ? undefined
-    : (m.cpuSeconds / m.records) * 1e6;
+  m.cpuSeconds === undefined || !m.records ? undefined : (m.cpuSeconds / m.records) * 1e6;
 
 const fmt = (n: number | undefined, digits = 0) =>
   n === undefined ? "–" : n.toLocaleString("en", {
@@ -82,8 +80,7 @@ function aimsTable(report: Report): string {
     const ms = report.results.filter((m) => workloadName(m.workload) === key);
     const measured = (m: Measurement) => m.recordsPerSecond !== undefined;
     const edge = ms.filter((m) => isEdge(m) && measured(m));
-    const peer = (prefix: string) =>
-      ms.find((m) => m.client.startsWith(prefix) && measured(m));
+    const peer = (prefix: string) => ms.find((m) => m.client.startsWith(prefix) && measured(m));
     if (edge.length === 0) {
       const why = ms.find(isEdge);
       rows.push([
@@ -110,21 +107,15 @@ function aimsTable(report: Report): string {
       : b)
     );
     const ratio = (p: Measurement | undefined) =>
-      p
-        ? `${(fastest.recordsPerSecond! / p.recordsPerSecond!).toFixed(2)}×`
-        : "–";
+      p ? `${(fastest.recordsPerSecond! / p.recordsPerSecond!).toFixed(2)}×` : "–";
     const java = peer("Java");
     rows.push([
       key,
-      `${fmt(fastest.recordsPerSecond)} ${
-        fastest.client.replace("kafka-edge ", "")
-      }`,
+      `${fmt(fastest.recordsPerSecond)} ${fastest.client.replace("kafka-edge ", "")}`,
       ratio(peer("kafkajs")),
       ratio(peer("@platformatic")),
       ratio(java),
-      `${fmt(netCpuPerMillion(report, leanest), 2)} ${
-        leanest.client.replace("kafka-edge ", "")
-      }`,
+      `${fmt(netCpuPerMillion(report, leanest), 2)} ${leanest.client.replace("kafka-edge ", "")}`,
       fmt(java && netCpuPerMillion(report, java), 2),
     ]);
   }
@@ -160,9 +151,7 @@ function resultsTable(report: Report): string {
       m.client,
       fmt(m.recordsPerSecond),
       fmt(m.mbPerSecond, 1),
-      `${fmt(netCpuPerMillion(report, m), 2)} (${
-        fmt(grossCpuPerMillion(m), 2)
-      })`,
+      `${fmt(netCpuPerMillion(report, m), 2)} (${fmt(grossCpuPerMillion(m), 2)})`,
       fmt(m.peakRssMiB),
       `${fmt(m.p50Ms, 1)} / ${fmt(m.p99Ms, 1)}`,
     ];
@@ -182,8 +171,7 @@ function resultsTable(report: Report): string {
 }
 
 export function markdownReport(report: Report, chartFile: string): string {
-  const pairs = (o: Record<string, string>) =>
-    table(["", ""], Object.entries(o));
+  const pairs = (o: Record<string, string>) => table(["", ""], Object.entries(o));
   const startup = table(
     ["client", "start-up CPU s", "start-up peak RSS MiB"],
     Object.entries(report.startup).map((

@@ -128,9 +128,7 @@ export async function runWorkload(
   let firstError: unknown;
   let waiting: { until: () => boolean; resolve: () => void } | undefined;
   const waitUntil = (until: () => boolean) =>
-    until()
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => (waiting = { until, resolve }));
+    until() ? Promise.resolve() : new Promise<void>((resolve) => (waiting = { until, resolve }));
   const onAcked = (count: number, error?: unknown) => {
     acked += count;
     if (error !== undefined) {
@@ -171,9 +169,7 @@ export async function runWorkload(
   } else {
     while (submitted < total) {
       const count = Math.min(feeding.chunk, total - submitted);
-      await waitUntil(() =>
-        submitted - acked + count <= feeding.maxOutstanding
-      );
+      await waitUntil(() => submitted - acked + count <= feeding.maxOutstanding);
       client.submit(count, onAcked);
       submitted += count;
     }
@@ -195,8 +191,6 @@ export async function runWorkload(
     mbPerSecond: (total * workload.size) / seconds / 1e6,
     failed,
     ...(firstError === undefined ? {} : { firstError: String(firstError) }),
-    ...(workload.rate > 0
-      ? { p50Ms: percentile(0.5), p99Ms: percentile(0.99) }
-      : {}),
+    ...(workload.rate > 0 ? { p50Ms: percentile(0.5), p99Ms: percentile(0.99) } : {}),
   };
 }

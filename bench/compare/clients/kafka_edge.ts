@@ -5,12 +5,7 @@
  */
 
 import process from "node:process";
-import {
-  type Acks,
-  ConfigError,
-  KafkaProducer,
-  type ProducerConfig,
-} from "../../../mod.ts";
+import { type Acks, ConfigError, KafkaProducer, type ProducerConfig } from "../../../mod.ts";
 import {
   type BenchClient,
   parseWorkload,

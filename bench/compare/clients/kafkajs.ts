@@ -8,15 +8,9 @@
 import { Buffer } from "node:buffer";
 import kafkajs from "kafkajs";
 import { compressFrame, decompressFrame } from "lz4-napi";
-import {
-  type BenchClient,
-  parseWorkload,
-  recordValue,
-  runWorkload,
-} from "./_workload.ts";
+import { type BenchClient, parseWorkload, recordValue, runWorkload } from "./_workload.ts";
 
-const { CompressionCodecs, CompressionTypes, Kafka, logLevel, Partitioners } =
-  kafkajs;
+const { CompressionCodecs, CompressionTypes, Kafka, logLevel, Partitioners } = kafkajs;
 const workload = parseWorkload();
 CompressionCodecs[CompressionTypes.LZ4] = () => ({
   compress: (encoder: { buffer: Buffer }) => compressFrame(encoder.buffer),
@@ -40,9 +34,7 @@ await producer.connect();
 const { topic } = workload;
 const value = Buffer.from(recordValue(workload.size));
 const acks = idempotent ? -1 : 1;
-const compression = workload.compression === "lz4"
-  ? CompressionTypes.LZ4
-  : CompressionTypes.None;
+const compression = workload.compression === "lz4" ? CompressionTypes.LZ4 : CompressionTypes.None;
 await producer.send({ topic, acks, compression, messages: [{ value }] }); // metadata ready
 
 const chunk = Math.max(1, Math.floor(100_000 / workload.size));

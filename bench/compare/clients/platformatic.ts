@@ -6,12 +6,7 @@
 
 import { Buffer } from "node:buffer";
 import { Producer } from "@platformatic/kafka";
-import {
-  type BenchClient,
-  parseWorkload,
-  recordValue,
-  runWorkload,
-} from "./_workload.ts";
+import { type BenchClient, parseWorkload, recordValue, runWorkload } from "./_workload.ts";
 
 const workload = parseWorkload();
 const idempotent = workload.acks === "all";
