@@ -6,6 +6,9 @@
  * Command line (the same for every driver):
  *   --bootstrap host:port --topic T --records N --size BYTES --acks 1|all --compression none|lz4
  *   [--rate RECORDS_PER_S]   (0 or absent: as fast as the client goes)
+ *   [--warmup-records W]     (the first W of the N records are not counted, as in Java's
+ *                             ProducerPerformance: the clock starts once they are acknowledged,
+ *                             and at a fixed rate their latencies are left out)
  * acks all means the idempotent producer; acks 1 means idempotence off.
  *
  * This file is also run by Node 22's type stripping (the peer drivers): plain TypeScript only
@@ -23,6 +26,8 @@ export interface Workload {
   compression: "none" | "lz4";
   /** Records per second; 0 = as fast as the client goes. */
   rate: number;
+  /** The first records, not counted in the figures (JIT and connection warm-up). */
+  warmupRecords: number;
 }
 
 /** Called when `count` submitted records were acknowledged (or failed, with `error`). */
@@ -48,6 +53,7 @@ export interface RunResult {
   client: string;
   runtime: string;
   records: number;
+  warmupRecords: number;
   size: number;
   rate: number;
   seconds: number;
@@ -87,6 +93,7 @@ export function parseWorkload(argv: string[] = process.argv): Workload {
     acks,
     compression,
     rate: Number(option("rate", "0")),
+    warmupRecords: Number(option("warmup-records", "0")),
   };
 }
 
@@ -120,6 +127,7 @@ export async function runWorkload(
   feeding: Feeding,
 ): Promise<Omit<RunResult, "client">> {
   const total = workload.records;
+  const warmup = Math.min(workload.warmupRecords, total - 1);
   const latencies = new Float64Array(workload.rate > 0 ? total : 0);
   let submitted = 0;
   let acked = 0;
@@ -142,7 +150,7 @@ export async function runWorkload(
     }
   };
 
-  const started = performance.now();
+  let started = performance.now();
   if (workload.rate > 0) {
     // Fixed rate: every millisecond, submit what is due by now as one unit.
     await new Promise<void>((done) => {
@@ -154,10 +162,14 @@ export async function runWorkload(
         );
         if (due > submitted) {
           const count = due - submitted;
+          // Records of one submit share a latency: only how many of them count matters.
+          let toCount = due - Math.max(submitted, warmup);
           submitted = due;
           client.submit(count, (n, error) => {
             const latency = performance.now() - now;
-            for (let i = 0; i < n; i++) latencies[latencyCount++] = latency;
+            const counted = Math.max(0, Math.min(n, toCount));
+            toCount -= counted;
+            for (let i = 0; i < counted; i++) latencies[latencyCount++] = latency;
             onAcked(n, error);
           });
         }
@@ -168,7 +180,15 @@ export async function runWorkload(
     });
   } else {
     while (submitted < total) {
-      const count = Math.min(feeding.chunk, total - submitted);
+      if (submitted === warmup && warmup > 0) {
+        await waitUntil(() => acked === warmup);
+        started = performance.now();
+      }
+      const count = Math.min(
+        feeding.chunk,
+        total - submitted,
+        warmup > submitted ? warmup - submitted : Infinity,
+      );
       await waitUntil(() => submitted - acked + count <= feeding.maxOutstanding);
       client.submit(count, onAcked);
       submitted += count;
@@ -176,6 +196,7 @@ export async function runWorkload(
   }
   await waitUntil(() => acked === total);
   const seconds = (performance.now() - started) / 1000;
+  const counted = workload.rate > 0 ? total : total - warmup;
   await client.close();
 
   const sorted = latencies.subarray(0, latencyCount).sort();
@@ -184,11 +205,12 @@ export async function runWorkload(
   return {
     runtime: runtimeName(),
     records: total,
+    warmupRecords: warmup,
     size: workload.size,
     rate: workload.rate,
     seconds,
-    recordsPerSecond: total / seconds,
-    mbPerSecond: (total * workload.size) / seconds / 1e6,
+    recordsPerSecond: counted / seconds,
+    mbPerSecond: (counted * workload.size) / seconds / 1e6,
     failed,
     ...(firstError === undefined ? {} : { firstError: String(firstError) }),
     ...(workload.rate > 0 ? { p50Ms: percentile(0.5), p99Ms: percentile(0.99) } : {}),
