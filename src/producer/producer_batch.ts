@@ -190,13 +190,21 @@ export class ProducerBatch {
     const duplicateAnswer = this.attempts > 1 &&
       logAppendTimeMs === BigInt(this.#writer.maxTimestamp);
     const appendTime = logAppendTimeMs >= 0n && !duplicateAnswer ? logAppendTimeMs : null;
+    // BigInts are allocations: one per offset (a running sum, not BigInt(i) plus an add) and one
+    // per distinct timestamp (a batch's records mostly share their millisecond), so 1 instead of
+    // 3 per record. Bun's CPU profile had BigInt() at 4% of the send path; complete() of a 148-
+    // record batch went from 85 to 50 ns per record in Bun (best runs, paired, loaded machine).
+    let offset = baseOffset < 0n ? -1n : baseOffset;
+    let lastMs = NaN;
+    let lastTimestamp = 0n;
     for (let i = 0; i < this.#resolves.length; i++) {
-      this.#resolves[i]({
-        topic,
-        partition,
-        offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
-        timestamp: appendTime ?? BigInt(this.#timestamps[i]),
-      });
+      const ms = this.#timestamps[i];
+      if (ms !== lastMs) {
+        lastMs = ms;
+        lastTimestamp = BigInt(ms);
+      }
+      this.#resolves[i]({ topic, partition, offset, timestamp: appendTime ?? lastTimestamp });
+      if (offset >= 0n) offset++;
     }
     this.#settled.resolve();
   }
