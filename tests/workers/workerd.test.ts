@@ -235,3 +235,23 @@ test("workers: connections cut mid-stream: each record is written once, in order
     await relay.close();
   }
 });
+
+test("workers: batches of every codec from workerd arrive byte for byte", async () => {
+  await withWorkerd(true, async (workerd) => {
+    for (const compressionType of ["lz4", "snappy", "gzip", "zstd"] as const) {
+      const topic = uniqueTopic(`workers-${compressionType}`);
+      await createTopic(topic, 2);
+      const records = Array.from({ length: 200 }, (_, i) => ({
+        key: `user-${i % 13}`,
+        value: `{"event":${i},"text":"${filler(i, 50)}${"repeat ".repeat(i % 20)}"}`,
+        headers: [["codec", compressionType]] as [string, string][],
+      }));
+      const { metadata } = await produceInWorker(workerd, {
+        config: { bootstrapServers: bootstrapServers(), lingerMs: 5, compressionType },
+        topic,
+        records,
+      });
+      await assertTopicHolds(topic, records, metadata);
+    }
+  });
+});
