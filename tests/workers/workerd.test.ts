@@ -255,3 +255,20 @@ test("workers: batches of every codec from workerd arrive byte for byte", async 
     }
   });
 });
+
+test("workers: TLS options Workers cannot honour (a private CA) fail with TlsError, not plaintext", async () => {
+  await withWorkerd(true, async (workerd) => {
+    const topic = uniqueTopic("workers-tls");
+    await createTopic(topic, 1);
+    const { body } = await workerd.post("/request", {
+      config: { bootstrapServers: bootstrapServers(), ssl: { ca: "-----BEGIN CERTIFICATE-----" } },
+      topic,
+      records: [{ key: "k", value: "v", headers: [] }],
+    });
+    const response = body as ProduceResponse;
+    assert.ok("error" in response, "the record was sent");
+    assert.equal(response.error.name, "TlsError", response.error.message);
+    assert.match(response.error.message, /trust store/);
+    assert.equal((await readTopic(topic)).length, 0, "something was written in plaintext");
+  });
+});
