@@ -134,7 +134,7 @@ const clients: ClientSpec[] = [
       `acks=${w.acks}`,
       `enable.idempotence=${w.acks === "all"}`,
       "linger.ms=5",
-      "batch.size=16384",
+      "batch.size=100000",
       `compression.type=${w.compression}`,
     ],
   },
@@ -354,14 +354,13 @@ const report: Report = {
         latencyRate(1024)
       } rec/s (1 KiB) for latency`,
     "kafka-edge":
-      "one send() per record, not awaited one by one (≤ 100,000 outstanding); lingerMs 5, batchSize 16384",
+      "one send() per record, not awaited one by one (≤ 100,000 outstanding); lingerMs 5, batchSize 100000",
     kafkajs:
       "send() of ~100 KB of records per call (its batching unit: no linger), ≤ 5 calls outstanding; " +
       "idempotent with maxInFlightRequests 1 (it requires that), else 5; lz4 via lz4-napi frames",
     "@platformatic/kafka":
       "send() of ~100 KB of records per call, ≤ 5 calls outstanding, none awaited before the next",
-    Java:
-      "ProducerPerformance, linger.ms 5, batch.size 16384, max.in.flight 5 (defaults), -Xmx512m",
+    Java: "ProducerPerformance, linger.ms 5, batch.size 100000, max.in.flight 5, -Xmx512m",
     "acks all": "idempotence on (every client); acks 1: idempotence off",
     CPU:
       "user+sys seconds of the client's process (wait4 rusage via /usr/bin/time), per million records; " +
