@@ -14,15 +14,36 @@
  * @module
  */
 
-export { KafkaProducer, type PartitionInfo } from "./src/producer/producer.ts";
+export { KafkaProducer, type PartitionInfo, type SendOptions } from "./src/producer/producer.ts";
+export type { ProducerMetricValues } from "./src/producer/metrics.ts";
+export type {
+  BatchEvent,
+  ConnectionEvent,
+  ErrorEvent,
+  ProducerEventListener,
+  ProducerEventMap,
+  RequestEvent,
+  RetryEvent,
+} from "./src/producer/events.ts";
+export type { WritableRecord } from "./src/producer/writable.ts";
+export type { LogFields, Logger } from "./src/logger.ts";
 export type { TransactionOffset } from "./src/producer/transactions.ts";
 export type {
   ProducerRecord,
   RecordData,
   RecordHeaders,
   RecordMetadata,
+  Serializer,
 } from "./src/producer/record.ts";
 export type { Acks, ProducerConfig } from "./src/config.ts";
+export type { CompressionType } from "./src/compression/codec.ts";
+export type {
+  SaslConfig,
+  SaslOAuthBearerConfig,
+  SaslPasswordConfig,
+  SslConfig,
+} from "./src/security.ts";
+export type { OAuthBearerToken, OAuthBearerTokenProvider } from "./src/sasl/oauthbearer.ts";
 export type { TransportName } from "./src/transport/detect.ts";
 export type { CustomPartitioner } from "./src/producer/partitioner.ts";
 export { type AdminOptions, KafkaAdmin, type NewTopic } from "./src/admin.ts";
@@ -33,6 +54,8 @@ export type {
   TopicMetadata,
 } from "./src/protocol/messages/metadata.ts";
 export {
+  AbortError,
+  AuthenticationError,
   BufferExhaustedError,
   ConfigError,
   ConnectionError,
@@ -43,12 +66,16 @@ export {
   ProducerFencedError,
   ProtocolError,
   RecordTooLargeError,
+  SendBatchError,
+  SerializationError,
   TimeoutError,
+  TlsError,
   TransactionStateError,
   UnsupportedVersionError,
 } from "./src/errors.ts";
 export type {
   Endpoint,
+  TlsOptions,
   Transport,
   TransportConnection,
   TransportEvents,

@@ -85,3 +85,21 @@ Deno.bench("send() into the accumulator, 100-byte value, string key (murmur2)", 
   b.end();
   recycle(accumulator);
 });
+
+const acknowledged = setup();
+
+Deno.bench("acknowledge: resolve 1000 records' promises from their batches", {
+  group: "acknowledge",
+}, async (b) => {
+  const { accumulator } = acknowledged;
+  const now = Date.now();
+  const deliveries: Promise<unknown>[] = [];
+  for (let i = 0; i < RECORDS; i++) {
+    const record = serializeRecord({ topic: "bench", value, timestamp: now });
+    deliveries.push(accumulator.tryAppend(record, i % 6, 0)!);
+  }
+  b.start();
+  for (let i = 0; i < 3; i++) recycle(accumulator); // one batch per partition per drain
+  await Promise.all(deliveries);
+  b.end();
+});

@@ -7,11 +7,14 @@
  *
  * Options: --records N (500000), --size BYTES (100), --acks 0|1|all (1), --partitions N (6),
  * --linger MS (5), --batch BYTES (16384), --idempotence true|false (the producer's default:
- * on with acks all). Prints one human line and one JSON line.
+ * on with acks all), --compression none|gzip|snappy|lz4|zstd (none), --payload text|json (text:
+ * one repeated alphabet; json: JSON-like events of about --size bytes, from bench/json_records.ts,
+ * which is what compression should be measured on). Prints one human line and one JSON line.
  */
 
 import process from "node:process";
-import { type Acks, KafkaAdmin, KafkaProducer } from "../mod.ts";
+import { type Acks, type CompressionType, KafkaAdmin, KafkaProducer } from "../mod.ts";
+import { jsonRecords } from "./json_records.ts";
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -30,13 +33,15 @@ const idempotenceOption = option("idempotence", "default");
 const enableIdempotence = idempotenceOption === "default"
   ? undefined
   : idempotenceOption === "true";
+const compressionType = option("compression", "none") as CompressionType;
+const payload = option("payload", "text");
 const runtime = "Bun" in globalThis
   ? `bun ${process.versions.bun}`
   : "Deno" in globalThis
   ? `deno ${process.versions.deno}`
   : `node ${process.versions.node}`;
 
-const topic = `bench-${size}b-acks${acksOption}-${Date.now()}`;
+const topic = `bench-${size}b-acks${acksOption}-${compressionType}-${Date.now()}`;
 const admin = await KafkaAdmin.connect({ bootstrapServers });
 await admin.createTopics([{ name: topic, numPartitions: partitions, replicationFactor: 1 }]);
 admin.close();
@@ -47,9 +52,17 @@ const producer = new KafkaProducer({
   lingerMs,
   batchSize,
   enableIdempotence,
+  compressionType,
 });
-const value = Uint8Array.from({ length: size }, (_, i) => 97 + (i % 26));
-await producer.send({ topic, value }); // metadata, connections, leaders ready
+const text = Uint8Array.from({ length: size }, (_, i) => 97 + (i % 26));
+// A pool of distinct JSON events, encoded before the clock starts.
+const nextJson = jsonRecords(size);
+const encoder = new TextEncoder();
+const values = payload === "json"
+  ? Array.from({ length: 4096 }, () => encoder.encode(nextJson()))
+  : [text];
+const valueBytes = values.reduce((n, v) => n + v.length, 0) / values.length;
+await producer.send({ topic, value: values[0] }); // metadata, connections, leaders ready
 
 let failed = 0;
 let firstError: unknown;
@@ -58,15 +71,18 @@ const onError = (error: unknown) => {
   firstError ??= error;
 };
 const started = performance.now();
-for (let i = 0; i < records; i++) producer.send({ topic, value }).catch(onError);
+for (let i = 0; i < records; i++) {
+  producer.send({ topic, value: values[i % values.length] }).catch(onError);
+}
 await producer.flush();
 const seconds = (performance.now() - started) / 1000;
 await producer.close();
 
 const perSecond = records / seconds;
-const mbPerSecond = (records * size) / seconds / 1e6;
+const mbPerSecond = (records * valueBytes) / seconds / 1e6;
 console.log(
-  `${runtime}: ${records} x ${size} B, acks ${acksOption}, idempotence ${idempotenceOption}, ` +
+  `${runtime}: ${records} x ${Math.round(valueBytes)} B ${payload}, acks ${acksOption}, ` +
+    `idempotence ${idempotenceOption}, compression ${compressionType}, ` +
     `${partitions} partitions: ` +
     `${Math.round(perSecond).toLocaleString("en")} records/s, ${mbPerSecond.toFixed(1)} MB/s, ` +
     `${failed} failed${failed ? ` (first: ${firstError})` : ""}`,
@@ -75,7 +91,9 @@ console.log(
   JSON.stringify({
     runtime,
     records,
-    size,
+    size: valueBytes,
+    payload,
+    compression: compressionType,
     acks: acksOption,
     partitions,
     seconds,

@@ -2,6 +2,7 @@
 # One-time (idempotent) set-up for kafka-edge development and tests:
 #   - npm packages (npm ci)                  only if node_modules is missing or stale
 #   - kcat (Debian package)                  only if kcat is not on PATH
+#   - openssl (Debian package)               only if openssl is not on PATH
 #   - Kafka broker + tools jars via Maven    only if scripts/kafka/lib is missing or
 #     into scripts/kafka/lib/                  was filled from a different pom.xml
 # A second run checks these and returns quickly.
@@ -63,6 +64,14 @@ if ! command -v kcat >/dev/null 2>&1; then
   command -v kcat >/dev/null 2>&1 || die "kcat still not on PATH after apt-get install"
 fi
 
+# ---- openssl (the test broker's throwaway CA and certificates) ----
+if ! command -v openssl >/dev/null 2>&1; then
+  command -v apt-get >/dev/null 2>&1 || die "openssl not found: install it"
+  log "installing openssl (apt-get)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+fi
+
 # ---- Kafka jars ----
 want=$(sha256_of "$KAFKA_DIR/pom.xml")
 have=""
@@ -80,4 +89,4 @@ if [[ ! -d $LIB_DIR || $have != "$want" ]]; then
   printf '%s\n' "$want" >"$STAMP"
 fi
 
-log "ok (java, node_modules, kcat, $LIB_DIR)"
+log "ok (java, node_modules, kcat, openssl, $LIB_DIR)"

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs the test suite against a real Kafka broker on Deno, Bun and Node, and ends with one line
 # "N passed, N failed" summing the three. The broker is the one named by KAFKA_BOOTSTRAP if set,
-# otherwise a fresh single-node broker started here and stopped on exit. Runs the (idempotent,
-# fast when already done) set-up first, so it works on a fresh machine.
+# otherwise a fresh single-node broker (with its TLS and SASL listeners) started here and stopped
+# on exit. With KAFKA_BOOTSTRAP, tests/security/ also needs the variables of that broker's
+# secure.env (`broker.sh start --secure --dir DIR`, then `set -a; source DIR/secure.env`).
+# Runs the (idempotent, fast when already done) set-up first, so it works on a fresh machine.
 #
 # Every tests/**/*.test.ts is written with node:test and node:assert, so each runtime runs the
 # same files: Deno and Bun from TypeScript, Node from the build in .tmp/node (tsconfig.node.json).
-# tests/cluster/ (three brokers of its own, ~40 s) tests the harness, and tests/package/ (npm pack,
-# install, produce from Node, ~30 s) the npm package, not a runtime: Deno only.
+# tests/cluster/ (three brokers of its own, ~40 s) tests the harness, tests/workers/ the
+# Cloudflare Workers runtime (workerd from npm), and tests/package/ (npm pack, install, produce
+# from Node, ~30 s) the npm package, not the runtime running them: Deno only.
 #
 # Usage: scripts/test.sh [--runtime deno|bun|node]... [test files or folders under tests/]
 set -euo pipefail
@@ -35,13 +38,20 @@ done
 if [[ -z "${KAFKA_BOOTSTRAP:-}" ]]; then
   broker_dir=$(mktemp -d -t kafka-edge-test.XXXXXX)
   trap 'bash scripts/kafka/broker.sh stop --dir "$broker_dir" >&2 || true; rm -rf "$broker_dir"' EXIT
-  KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh start --dir "$broker_dir" --port "${KAFKA_TEST_PORT:-39092}")
+  # --secure adds the TLS and SASL listeners (ports P+2..P+6) that tests/security/ uses; their
+  # addresses, the CA and the test user come from the broker's secure.env.
+  KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh start --dir "$broker_dir" --secure \
+    --port "${KAFKA_TEST_PORT:-39092}")
   export KAFKA_BOOTSTRAP
+  set -a
+  # shellcheck disable=SC1091
+  source "$broker_dir/secure.env"
+  set +a
 fi
 echo "testing against Kafka at $KAFKA_BOOTSTRAP" >&2
 
 all_files=$(find "${paths[@]}" -name '*.test.ts' | sort)
-portable_files=$(grep -Ev '^tests/(cluster|package)/' <<<"$all_files" || true)
+portable_files=$(grep -v -E '^tests/(cluster|workers|package)/' <<<"$all_files" || true)
 
 total_passed=0
 total_failed=0

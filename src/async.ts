@@ -54,3 +54,21 @@ export class WakeSignal {
     wake?.();
   }
 }
+
+/**
+ * Settles as `promise` does, or rejects with `abortError(signal)` as soon as `signal` aborts,
+ * whichever comes first. Without a signal, returns `promise` itself.
+ */
+export function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  abortError: (signal: AbortSignal) => Error,
+): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(abortError(signal));
+    if (signal.aborted) return abort();
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}

@@ -6,17 +6,36 @@
  */
 
 import { z } from "zod";
+import {
+  COMPRESSION_LEVELS,
+  COMPRESSION_TYPES,
+  type CompressionType,
+} from "./compression/codec.ts";
 import { ConfigError } from "./errors.ts";
+import type { Logger } from "./logger.ts";
 import { parseEndpoint } from "./network/bootstrap.ts";
 import type { CustomPartitioner } from "./producer/partitioner.ts";
+import type { RecordData, Serializer } from "./producer/record.ts";
+import type { SaslMechanism } from "./sasl/mechanism.ts";
+import {
+  type SaslConfig,
+  saslMechanism,
+  saslSchema,
+  type SslConfig,
+  sslSchema,
+  TlsSettings,
+} from "./security.ts";
 import type { TransportName } from "./transport/detect.ts";
 import type { Transport } from "./transport/transport.ts";
 
 /** Which replicas must have a record before the broker acknowledges it. */
 export type Acks = 0 | 1 | -1 | "all";
 
-/** Settings of a {@link KafkaProducer}. Only `bootstrapServers` is required. */
-export interface ProducerConfig {
+/**
+ * Settings of a {@link KafkaProducer}. Only `bootstrapServers` is required. `K` and `V` are the
+ * types of record keys and values that `keySerializer` and `valueSerializer` take.
+ */
+export interface ProducerConfig<K = RecordData, V = RecordData> {
   /** `host:port` of one or more brokers to learn the cluster from. */
   bootstrapServers: readonly string[];
   /** Sent with every request; shows up in broker logs and quotas. Default "kafka-edge". */
@@ -69,9 +88,34 @@ export interface ProducerConfig {
   partitioner?: CustomPartitioner;
   /** Spread keyed records like keyless ones (sticky), ignoring the key. Default false. */
   partitionerIgnoreKeys?: boolean;
+  /** Turns each non-null key into a string or bytes. Default: keys must be strings or bytes. */
+  keySerializer?: Serializer<K>;
+  /** Turns each non-null value into a string or bytes. Default: values must be strings or bytes. */
+  valueSerializer?: Serializer<V>;
+  /**
+   * Codec of the record batches: "none", "gzip", "snappy", "lz4" or "zstd". Default "none".
+   * A codec this runtime cannot load fails the constructor with {@link ConfigError}.
+   */
+  compressionType?: CompressionType;
+  /**
+   * The codec's level: gzip 1–9 (default 6), lz4 1–17 (default 9), zstd -131072–22 (default 3);
+   * snappy and none have none. Java's compression.gzip.level, .lz4.level and .zstd.level.
+   */
+  compressionLevel?: number;
   /** The runtime's sockets to use: a name, or a {@link Transport} of your own. Default: detected. */
   transport?: TransportName | Transport;
+  /** Connect with TLS (Java's `security.protocol` SSL, or SASL_SSL with `sasl`). */
+  ssl?: SslConfig;
+  /** Authenticate every connection with SASL (SASL_PLAINTEXT, or SASL_SSL with `ssl`). */
+  sasl?: SaslConfig;
+  /**
+   * Where the producer logs connections, metadata, retries and failures (`console` fits).
+   * Default: silent.
+   */
+  logger?: Logger;
 }
+
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
 const int = (min: number, max = 2 ** 31 - 1) => z.number().int().min(min).max(max);
 
@@ -104,22 +148,46 @@ const schema = z.strictObject({
   partitioner: z.custom<CustomPartitioner>((v) => typeof v === "function", "expected a function")
     .optional(),
   partitionerIgnoreKeys: z.boolean().default(false),
+  keySerializer: z.custom<Serializer<unknown>>(
+    (v) => typeof v === "function",
+    "expected a function",
+  )
+    .optional(),
+  valueSerializer: z.custom<Serializer<unknown>>(
+    (v) => typeof v === "function",
+    "expected a function",
+  )
+    .optional(),
+  compressionType: z.enum(COMPRESSION_TYPES).default("none"),
+  compressionLevel: z.number().int().optional(),
   transport: z.union([
-    z.enum(["deno", "bun", "node"]),
+    z.enum(["deno", "bun", "node", "workers"]),
     z.custom<Transport>(
       (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "connect") === "function",
       "expected a transport object",
     ),
   ]).optional(),
+  ssl: sslSchema.optional(),
+  sasl: saslSchema.optional(),
+  logger: z.custom<Logger>(
+    (v) =>
+      typeof v === "object" && v !== null &&
+      LOG_LEVELS.every((level) => typeof Reflect.get(v, level) === "function"),
+    "expected an object with debug, info, warn and error functions",
+  ).optional(),
 });
 
 /** A validated configuration with every default filled in. */
 export type ResolvedProducerConfig =
-  & Omit<z.output<typeof schema>, "deliveryTimeoutMs" | "enableIdempotence">
+  & Omit<z.output<typeof schema>, "deliveryTimeoutMs" | "enableIdempotence" | "ssl" | "sasl">
   & {
     deliveryTimeoutMs: number;
     acks: 0 | 1 | -1;
     enableIdempotence: boolean;
+    /** TLS options, when `ssl` is set. */
+    tls: TlsSettings | undefined;
+    /** The SASL mechanism with its credentials, when `sasl` is set. */
+    sasl: SaslMechanism | undefined;
   };
 
 /** The settings idempotence needs, and what each must be. */
@@ -144,6 +212,27 @@ function isEndpoint(address: string): boolean {
   }
 }
 
+/** A level outside the codec's range, or for a codec without levels, is an error. */
+function checkCompressionLevel(type: CompressionType, level: number | undefined): void {
+  if (level === undefined) return;
+  const range = COMPRESSION_LEVELS[type];
+  if (!range) {
+    throw new ConfigError(
+      `invalid producer config: compressionLevel: compressionType ${type} has no levels`,
+      { field: "compressionLevel" },
+    );
+  }
+  // Java's gzip also takes -1, Deflater's (and zlib's) default level.
+  const zlibDefault = type === "gzip" && level === -1;
+  if (!zlibDefault && (level < range.min || level > range.max)) {
+    throw new ConfigError(
+      `invalid producer config: compressionLevel: ${type} levels are ${range.min} to ` +
+        `${range.max}, not ${level}`,
+      { field: "compressionLevel" },
+    );
+  }
+}
+
 /**
  * Validates a configuration. Throws {@link ConfigError} naming the first bad field, listing all
  * problems in the message.
@@ -161,6 +250,7 @@ export function resolveProducerConfig(input: unknown): ResolvedProducerConfig {
     });
   }
   const config = result.data;
+  checkCompressionLevel(config.compressionType, config.compressionLevel);
   // As in the Java client: the delivery timeout must leave room for lingering and one request;
   // an explicit value that does not is an error, the default is raised to fit.
   const minDelivery = config.lingerMs + config.requestTimeoutMs;
@@ -174,7 +264,14 @@ export function resolveProducerConfig(input: unknown): ResolvedProducerConfig {
   const deliveryTimeoutMs = config.deliveryTimeoutMs ??
     Math.max(DEFAULT_DELIVERY_TIMEOUT_MS, minDelivery);
   const acks = config.acks as 0 | 1 | -1;
-  const resolved = { ...config, acks, deliveryTimeoutMs };
+  const { ssl, sasl, ...rest } = config;
+  const resolved = {
+    ...rest,
+    acks,
+    deliveryTimeoutMs,
+    tls: ssl && new TlsSettings(ssl),
+    sasl: sasl && saslMechanism(sasl),
+  };
   const conflict = IDEMPOTENCE_NEEDS.find(([, , holds]) => !holds(resolved));
   if (config.transactionalId !== undefined && config.enableIdempotence === false) {
     throw new ConfigError(

@@ -6,6 +6,7 @@
  */
 
 import { errorName, isRetriableErrorCode } from "./protocol/error_codes.ts";
+import type { RecordMetadata } from "./producer/record.ts";
 
 /**
  * Base class of every error raised by kafka-edge.
@@ -86,6 +87,9 @@ export class ConfigError extends KafkaEdgeError {
 /** A record cannot be sent as given: wrong type of key, value or header, bad partition or topic. */
 export class InvalidRecordError extends KafkaEdgeError {}
 
+/** The configured `keySerializer` or `valueSerializer` threw; the error it threw is the cause. */
+export class SerializationError extends KafkaEdgeError {}
+
 /** A record is larger than `maxRequestSize` or `bufferMemory` allow. */
 export class RecordTooLargeError extends KafkaEdgeError {}
 
@@ -125,5 +129,54 @@ export class BufferExhaustedError extends TimeoutError {
   /** Always retriable. */
   constructor(message: string) {
     super(message, { retriable: true });
+  }
+}
+
+/**
+ * The broker did not accept this client's credentials (SASL), or the client could not
+ * authenticate the broker (TLS). Fatal: the producer stops connecting, and every pending and
+ * later send rejects with this error.
+ */
+export class AuthenticationError extends KafkaEdgeError {
+  /** The SASL mechanism, e.g. "SCRAM-SHA-512", or "TLS" for a failed handshake. */
+  readonly mechanism: string;
+
+  /** `mechanism` ("PLAIN", "TLS"...) starts the message. */
+  constructor(mechanism: string, message: string, options?: { cause?: unknown }) {
+    super(`${mechanism} authentication failed: ${message}`, { cause: options?.cause });
+    this.mechanism = mechanism;
+  }
+}
+
+/** The TLS handshake failed: an untrusted or mismatched certificate, or no TLS on the port. */
+export class TlsError extends AuthenticationError {
+  /** An {@link AuthenticationError} of mechanism "TLS". */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("TLS", message, options);
+  }
+}
+
+/**
+ * The caller's `AbortSignal` fired while the record was still waiting (for metadata or buffer
+ * memory): it was not sent. `cause` is the signal's reason. Named "AbortError", as the DOM's is.
+ */
+export class AbortError extends KafkaEdgeError {}
+
+/**
+ * `sendBatch()` could not deliver every record. `results` has one entry per record taken from
+ * the iterable, in order: its metadata, or the error it failed with.
+ */
+export class SendBatchError extends KafkaEdgeError {
+  /** Per record taken from the input, in order: where it was written, or why it failed. */
+  readonly results: readonly (RecordMetadata | Error)[];
+  /** How many entries of `results` are errors. */
+  readonly failedCount: number;
+
+  /** `cause` becomes the first error in `results`. */
+  constructor(message: string, results: readonly (RecordMetadata | Error)[]) {
+    const firstError = results.find((r): r is Error => r instanceof Error);
+    super(message, { cause: firstError });
+    this.results = results;
+    this.failedCount = results.filter((r) => r instanceof Error).length;
   }
 }

@@ -41,7 +41,7 @@ Exits with 1 if any record failed, 2 on a bad command line or configuration.
   -K, --key-separator SEP      the line's text before the first SEP is the key, the rest the value
   -H, --header NAME=VALUE      a header on every record (repeatable)
       --acks 0|1|all           default all
-      --compression TYPE       compressionType
+      --compression TYPE       none, gzip, snappy, lz4 or zstd (compressionType)
       --linger-ms MS           lingerMs
       --batch-size BYTES       batchSize
   -X, --property NAME=VALUE    any producer setting, camelCase (lingerMs) or Java style (linger.ms)

@@ -4,18 +4,31 @@
  * there is none and reports readiness; the owner is told through `onChange` when one opens or
  * fails, so its loop can look again.
  *
+ * A failed authentication (SASL refused, TLS certificate not trusted) is fatal: no connection is
+ * tried again, and the owner hears of it once through `onFatal`. Retrying the same credentials
+ * would only hammer the broker.
+ *
  * @module
  */
 
-import { ConnectionError } from "../errors.ts";
+import { AuthenticationError, ConnectionError } from "../errors.ts";
 import type { Endpoint, Transport } from "../transport/transport.ts";
-import { Connection, type ConnectionOptions } from "./connection.ts";
+import { Connection, type ConnectionOptions, type RequestOutcome } from "./connection.ts";
 
 /** Settings of a {@link NetworkClient}. */
 export interface NetworkClientOptions extends ConnectionOptions {
   reconnectBackoffMs: number;
   reconnectBackoffMaxMs: number;
   connectionSetupTimeoutMs: number;
+}
+
+/** Hears what happens to connections and requests (metrics, events, logs). */
+export interface NetworkObserver {
+  connected(nodeId: number, endpoint: Endpoint): void;
+  connectFailed(nodeId: number, endpoint: Endpoint, error: Error): void;
+  /** `byClient`: closed by this side (shutdown, a broker's address changed). */
+  disconnected(nodeId: number, endpoint: Endpoint, error: Error, byClient: boolean): void;
+  requestDone(nodeId: number, endpoint: Endpoint, outcome: RequestOutcome): void;
 }
 
 interface NodeState {
@@ -26,6 +39,8 @@ interface NodeState {
   failures: number;
   /** No new attempt before this time. */
   retryAtMs: number;
+  /** This side closed the connection (not a failure worth a warning). */
+  closedByClient: boolean;
 }
 
 /** One connection per broker node. */
@@ -33,13 +48,45 @@ export class NetworkClient {
   readonly #transport: Transport;
   readonly #options: NetworkClientOptions;
   readonly #onChange: () => void;
+  readonly #onFatal: (error: AuthenticationError) => void;
+  readonly #observer: NetworkObserver | null;
   readonly #nodes = new Map<number, NodeState>();
   #closed = false;
+  #fatalError: AuthenticationError | null = null;
 
-  constructor(transport: Transport, options: NetworkClientOptions, onChange: () => void) {
+  constructor(
+    transport: Transport,
+    options: NetworkClientOptions,
+    onChange: () => void,
+    onFatal: (error: AuthenticationError) => void = () => {},
+    observer: NetworkObserver | null = null,
+  ) {
     this.#transport = transport;
     this.#options = options;
     this.#onChange = onChange;
+    this.#onFatal = onFatal;
+    this.#observer = observer;
+  }
+
+  /** The authentication failure that stopped this client, if one did. */
+  get fatalError(): AuthenticationError | null {
+    return this.#fatalError;
+  }
+
+  /** Requests sent and not yet answered, over every connection. */
+  get inFlightCount(): number {
+    let count = 0;
+    for (const state of this.#nodes.values()) {
+      if (state.connection?.isOpen) count += state.connection.inFlightCount;
+    }
+    return count;
+  }
+
+  /** Open connections. */
+  get connectionCount(): number {
+    let count = 0;
+    for (const state of this.#nodes.values()) if (state.connection?.isOpen) count++;
+    return count;
   }
 
   /**
@@ -48,8 +95,11 @@ export class NetworkClient {
    */
   isReady(nodeId: number, endpoint: Endpoint, maxInFlight: number, nowMs: number): boolean {
     const state = this.#state(nodeId, endpoint);
-    if (state.connection?.isOpen) return state.connection.inFlightCount < maxInFlight;
-    if (!state.attempt && nowMs >= state.retryAtMs) state.attempt = this.#connect(nodeId, state);
+    const connection = state.connection;
+    if (connection?.isOpen) return connection.isReady && connection.inFlightCount < maxInFlight;
+    if (!state.attempt && nowMs >= state.retryAtMs && !this.#fatalError) {
+      state.attempt = this.#connect(nodeId, state);
+    }
     return false;
   }
 
@@ -62,6 +112,7 @@ export class NetworkClient {
   /** Milliseconds until a connection attempt to `nodeId` may start; Infinity while one runs. */
   connectionDelay(nodeId: number, nowMs: number): number {
     const state = this.#nodes.get(nodeId);
+    if (this.#fatalError) return Infinity;
     if (!state) return 0;
     if (state.attempt || state.connection?.isOpen) return Infinity;
     return Math.max(0, state.retryAtMs - nowMs);
@@ -72,7 +123,7 @@ export class NetworkClient {
     let best: number | undefined;
     let bestLoad = Infinity;
     for (const [nodeId, state] of this.#nodes) {
-      const load = state.connection?.isOpen ? state.connection.inFlightCount : Infinity;
+      const load = state.connection?.isReady ? state.connection.inFlightCount : Infinity;
       if (load < maxInFlight && load < bestLoad) {
         best = nodeId;
         bestLoad = load;
@@ -91,11 +142,19 @@ export class NetworkClient {
   #state(nodeId: number, endpoint: Endpoint): NodeState {
     let state = this.#nodes.get(nodeId);
     if (state && (state.endpoint.host !== endpoint.host || state.endpoint.port !== endpoint.port)) {
+      state.closedByClient = true;
       state.connection?.close();
       state = undefined;
     }
     if (!state) {
-      state = { endpoint, connection: null, attempt: null, failures: 0, retryAtMs: 0 };
+      state = {
+        endpoint,
+        connection: null,
+        attempt: null,
+        failures: 0,
+        retryAtMs: 0,
+        closedByClient: false,
+      };
       this.#nodes.set(nodeId, state);
     }
     return state;
@@ -106,11 +165,13 @@ export class NetworkClient {
    * requests outside the sender's loop (transaction coordinators). Rejects if it cannot connect.
    */
   async connectionTo(nodeId: number, endpoint: Endpoint): Promise<Connection> {
+    if (this.#fatalError) throw this.#fatalError;
     const state = this.#state(nodeId, endpoint);
     if (!state.connection?.isOpen) {
       state.attempt ??= this.#connect(nodeId, state);
       await state.attempt;
     }
+    if (this.#fatalError) throw this.#fatalError;
     if (!state.connection?.isOpen) {
       throw new ConnectionError(`cannot connect to ${endpoint.host}:${endpoint.port}`);
     }
@@ -120,7 +181,15 @@ export class NetworkClient {
   async #connect(nodeId: number, state: NodeState): Promise<void> {
     const { host, port } = state.endpoint;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const attempt = Connection.open(this.#transport, state.endpoint, this.#options);
+    const observer = this.#observer;
+    const options = observer
+      ? {
+        ...this.#options,
+        onRequestDone: (outcome: RequestOutcome) =>
+          observer.requestDone(nodeId, state.endpoint, outcome),
+      }
+      : this.#options;
+    const attempt = Connection.open(this.#transport, state.endpoint, options);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
@@ -140,9 +209,13 @@ export class NetworkClient {
       }
       state.connection = connection;
       state.failures = 0;
-      connection.onClose = () => this.#onConnectionLost(state);
-    } catch {
+      connection.onClose = (error) => this.#onConnectionLost(nodeId, state, error);
+      connection.onReauthenticated = () => this.#onChange();
+      this.#observer?.connected(nodeId, state.endpoint);
+    } catch (error) {
       attempt.then((late) => late.close(), () => {});
+      this.#observer?.connectFailed(nodeId, state.endpoint, error as Error);
+      if (error instanceof AuthenticationError) this.#fail(error);
       state.failures++;
       state.retryAtMs = Date.now() + this.#backoff(state.failures);
     } finally {
@@ -152,11 +225,26 @@ export class NetworkClient {
     }
   }
 
-  #onConnectionLost(state: NodeState): void {
+  #onConnectionLost(nodeId: number, state: NodeState, error: Error): void {
+    this.#observer?.disconnected(
+      nodeId,
+      state.endpoint,
+      error,
+      this.#closed || state.closedByClient,
+    );
+    if (error instanceof AuthenticationError) this.#fail(error); // re-authentication refused
     state.connection = null;
     state.failures++;
     state.retryAtMs = Date.now() + this.#backoff(state.failures);
     if (!this.#closed) this.#onChange();
+  }
+
+  /** Stops connecting for good; closes every connection and tells the owner, once. */
+  #fail(error: AuthenticationError): void {
+    if (this.#fatalError || this.#closed) return;
+    this.#fatalError = error;
+    for (const state of this.#nodes.values()) state.connection?.close();
+    this.#onFatal(error);
   }
 
   /** Exponential backoff with ±20% jitter, as the Java client does. */

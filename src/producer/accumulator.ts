@@ -9,7 +9,8 @@
 
 import { TimeoutError } from "../errors.ts";
 import { estimateRecordSize, RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
-import type { BufferPool } from "./buffer_pool.ts";
+import type { BatchCompressor } from "./batch_compressor.ts";
+import { type BufferPool, POOLED_SIZE_MULTIPLES } from "./buffer_pool.ts";
 import type { ClusterMetadata } from "./cluster_metadata.ts";
 import { ProducerBatch } from "./producer_batch.ts";
 import type { RecordMetadata, SerializedRecord } from "./record.ts";
@@ -19,6 +20,16 @@ export interface AccumulatorOptions {
   batchSize: number;
   lingerMs: number;
   deliveryTimeoutMs: number;
+  /** Caps the uncompressed bytes of a compressed batch. */
+  maxRequestSize?: number;
+  /** Compresses the batches when they are closed; null without compression. */
+  compressor?: BatchCompressor | null;
+}
+
+/** A new batch's buffer size and how many of its bytes the records may take. */
+interface BatchLayout {
+  bufferSize: number;
+  limit: number;
 }
 
 /** What `ready` found. */
@@ -30,6 +41,13 @@ export interface ReadyCheck {
   /** Topics with batches whose partition has no known leader. */
   unknownLeaderTopics: Set<string>;
 }
+
+/** Told of a batch that is done: `error` when it failed, else its base offset (-1n: unknown). */
+export type BatchDoneListener = (
+  batch: ProducerBatch,
+  error: Error | undefined,
+  baseOffset: bigint,
+) => void;
 
 /** Per-partition batch queues. */
 export class RecordAccumulator {
@@ -47,29 +65,53 @@ export class RecordAccumulator {
   readonly #drainIndex = new Map<number, number>();
 
   readonly #onBatchReady: () => void;
-  readonly #onBatchFailed: (error: Error) => void;
+  readonly #onBatchDone: BatchDoneListener;
 
   /**
    * `onBatchReady` is called when a batch fills up or a new one begins: the sender's cue.
-   * `onBatchFailed` hears of every batch that fails for good.
+   * `onBatchDone` hears of every batch once it is acknowledged or fails for good.
    */
   constructor(
     options: AccumulatorOptions,
     pool: BufferPool,
     onBatchReady: () => void,
-    onBatchFailed: (error: Error) => void = () => {},
+    onBatchDone: BatchDoneListener = () => {},
   ) {
     this.#options = options;
     this.#pool = pool;
     this.#onBatchReady = onBatchReady;
-    this.#onBatchFailed = onBatchFailed;
+    this.#onBatchDone = onBatchDone;
   }
 
-  /** Bytes a batch needs to hold `record`: `batchSize`, or more for a large record. */
+  /** Bytes of buffer memory a new batch for `record` takes. */
   batchBufferSize(record: SerializedRecord): number {
-    const size = RECORD_BATCH_OVERHEAD +
+    return this.#layout(record).bufferSize;
+  }
+
+  /**
+   * Without compression a batch holds `batchSize` bytes, or one larger record. With compression
+   * it holds as many uncompressed bytes as are estimated to compress to `batchSize` (the topic's
+   * ratio, 5% margin, as the Java client's estimate), at most `maxRequestSize` and 16 ×
+   * `batchSize`; its buffer is the next size the pool keeps (batchSize × 1, 2, 4, 8, 16).
+   */
+  #layout(record: SerializedRecord): BatchLayout {
+    const { batchSize, compressor, maxRequestSize } = this.#options;
+    const recordSize = RECORD_BATCH_OVERHEAD +
       estimateRecordSize(record.key, record.value, record.headers);
-    return Math.max(this.#options.batchSize, size);
+    if (!compressor) {
+      const size = Math.max(batchSize, recordSize);
+      return { bufferSize: size, limit: size };
+    }
+    const maxMultiple = POOLED_SIZE_MULTIPLES[POOLED_SIZE_MULTIPLES.length - 1];
+    const estimated = Math.ceil(batchSize / (compressor.estimatedRatio(record.topic) * 1.05));
+    const wanted = Math.min(
+      estimated,
+      maxMultiple * batchSize,
+      Math.max(batchSize, maxRequestSize ?? Infinity),
+    );
+    const limit = Math.max(batchSize, wanted, recordSize);
+    const multiple = POOLED_SIZE_MULTIPLES.find((m) => m * batchSize >= limit);
+    return { bufferSize: multiple === undefined ? limit : multiple * batchSize, limit };
   }
 
   /**
@@ -91,9 +133,19 @@ export class RecordAccumulator {
         return delivery;
       }
     }
-    const buffer = this.#pool.tryAllocate(this.batchBufferSize(record));
+    const layout = this.#layout(record);
+    const buffer = this.#pool.tryAllocate(layout.bufferSize);
     if (!buffer) return null;
-    const batch = new ProducerBatch(record.topic, partition, buffer, nowMs, this.#nextBatchIndex++);
+    const batch = new ProducerBatch(
+      record.topic,
+      partition,
+      buffer,
+      nowMs,
+      this.#nextBatchIndex++,
+      true,
+      this.#options.compressor ?? null,
+      layout.limit,
+    );
     // The buffer was sized for this record, so it fits.
     const delivery = batch.tryAppend(record.timestamp, record.key, record.value, record.headers)!;
     queue.push(batch);
@@ -252,13 +304,10 @@ export class RecordAccumulator {
    */
   complete(batch: ProducerBatch, error?: Error, baseOffset = -1n, logAppendTimeMs = -1n): void {
     if (!this.#incomplete.delete(batch)) return;
-    if (error) {
-      batch.fail(error);
-      this.#onBatchFailed(error);
-    } else {
-      batch.complete(baseOffset, logAppendTimeMs);
-    }
+    if (error) batch.fail(error);
+    else batch.complete(baseOffset, logAppendTimeMs);
     if (batch.pooled) this.#pool.deallocate(batch.buffer);
+    this.#onBatchDone(batch, error, error ? -1n : baseOffset);
   }
 
   /** Fails `batch` for good if it expired, for the sender's in-flight checks. */

@@ -1,28 +1,33 @@
 /**
- * The memory of buffered batches, bounded by `bufferMemory`. Buffers of exactly `batchSize`
- * bytes are kept for reuse after their batch completes, so a steady stream of batches allocates
- * nothing; other sizes (records larger than a batch) are allocated and dropped, counted against
- * the same bound.
+ * The memory of buffered batches, bounded by `bufferMemory`. Buffers of `batchSize` bytes, and of
+ * the larger multiples compressed batches use (see {@link POOLED_SIZE_MULTIPLES}), are kept for
+ * reuse after their batch completes, so a steady stream of batches allocates nothing; other sizes
+ * (records larger than a batch) are allocated and dropped, counted against the same bound.
  *
  * @module
  */
 
+/** Multiples of the poolable size whose buffers are kept for reuse. */
+export const POOLED_SIZE_MULTIPLES = [1, 2, 4, 8, 16] as const;
+
 /** Hands out batch buffers while their total stays within `totalMemory`. */
 export class BufferPool {
-  readonly #poolableSize: number;
-  readonly #free: Uint8Array[] = [];
-  /** Memory not held by a batch nor by the free list. */
+  readonly #poolableSizes: Set<number>;
+  /** Free buffers by size. */
+  readonly #free = new Map<number, Uint8Array[]>();
+  #freeBytes = 0;
+  /** Memory not held by a batch nor by the free lists. */
   #nonPooledAvailable: number;
   #waiter: { size: number; wake: (granted: boolean) => void } | null = null;
 
   constructor(totalMemory: number, poolableSize: number) {
-    this.#poolableSize = poolableSize;
+    this.#poolableSizes = new Set(POOLED_SIZE_MULTIPLES.map((m) => m * poolableSize));
     this.#nonPooledAvailable = totalMemory;
   }
 
   /** Bytes that could be allocated now. */
   get availableMemory(): number {
-    return this.#nonPooledAvailable + this.#free.length * this.#poolableSize;
+    return this.#nonPooledAvailable + this.#freeBytes;
   }
 
   /** Whether someone is waiting for memory; batches should then go out without lingering. */
@@ -32,11 +37,18 @@ export class BufferPool {
 
   /** A buffer of `size` bytes, or null when the memory is not there now. */
   tryAllocate(size: number): Uint8Array | null {
-    if (size === this.#poolableSize && this.#free.length > 0) return this.#free.pop()!;
+    const reusable = this.#free.get(size)?.pop();
+    if (reusable) {
+      this.#freeBytes -= size;
+      return reusable;
+    }
     if (this.availableMemory < size) return null;
-    while (this.#nonPooledAvailable < size) {
-      this.#free.pop();
-      this.#nonPooledAvailable += this.#poolableSize;
+    // Free buffers of other sizes give their memory back until there is enough.
+    for (const [freeSize, buffers] of this.#free) {
+      while (this.#nonPooledAvailable < size && buffers.pop()) {
+        this.#freeBytes -= freeSize;
+        this.#nonPooledAvailable += freeSize;
+      }
     }
     this.#nonPooledAvailable -= size;
     return new Uint8Array(size);
@@ -71,8 +83,15 @@ export class BufferPool {
 
   /** Returns a batch's buffer. */
   deallocate(buffer: Uint8Array): void {
-    if (buffer.length === this.#poolableSize) this.#free.push(buffer);
-    else this.#nonPooledAvailable += buffer.length;
+    const size = buffer.length;
+    if (this.#poolableSizes.has(size)) {
+      let buffers = this.#free.get(size);
+      if (!buffers) this.#free.set(size, buffers = []);
+      buffers.push(buffer);
+      this.#freeBytes += size;
+    } else {
+      this.#nonPooledAvailable += size;
+    }
     if (this.#waiter && this.availableMemory >= this.#waiter.size) this.#waiter.wake(true);
   }
 }

@@ -131,6 +131,9 @@ export class ClusterMetadata {
       this.#topics.set(topic.name, { leaders, available });
       this.#resolveWaiters(topic.name);
     }
+    // A topic wanted since the request went out is not in its response: ask again for it.
+    const answered = new Set(response.topics.map((t) => t.name));
+    for (const topic of this.#wanted) if (!answered.has(topic)) this.#updateRequested = true;
     this.#indexByLeader();
   }
 

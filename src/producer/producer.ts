@@ -4,12 +4,13 @@
  *
  * A send that cannot be appended at once (its topic's metadata is not known yet, or the buffer
  * memory is full) waits in a queue, in order, for at most `maxBlockMs`; while anything waits
- * there, later sends queue behind it, so records keep their send order per partition.
+ * there, later sends queue behind it, so records keep their send order per partition. A send
+ * with an `AbortSignal` can leave that queue when the signal fires; once appended it cannot.
  *
  * @module
  */
 
-import { Deferred } from "../async.ts";
+import { abortable, Deferred } from "../async.ts";
 import { Fifo } from "../fifo.ts";
 import {
   type ProducerConfig,
@@ -17,32 +18,44 @@ import {
   resolveProducerConfig,
 } from "../config.ts";
 import {
+  AbortError,
+  type AuthenticationError,
   BufferExhaustedError,
   InvalidRecordError,
   ProducerClosedError,
   RecordTooLargeError,
   TransactionStateError,
 } from "../errors.ts";
+import { SILENT_LOGGER } from "../logger.ts";
 import { parseEndpoint } from "../network/bootstrap.ts";
 import { NetworkClient } from "../network/network_client.ts";
 import { estimateRecordSize, RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
 import { resolveTransport } from "../transport/detect.ts";
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.ts";
 import { RecordAccumulator } from "./accumulator.ts";
+import { BatchCompressor } from "./batch_compressor.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { ClusterMetadata } from "./cluster_metadata.ts";
+import type { ProducerEventListener, ProducerEventMap } from "./events.ts";
+import { Instrumentation } from "./instrumentation.ts";
+import type { ProducerMetricValues } from "./metrics.ts";
 import { Idempotence } from "./idempotence.ts";
 import { type TransactionOffset, Transactions } from "./transactions.ts";
 import { partitionForKey, StickyPartitioner } from "./partitioner.ts";
 import {
   dataBytes,
   type ProducerRecord,
+  type RecordData,
   type RecordMetadata,
   type SerializedRecord,
   serializeRecord,
+  type Serializers,
   validateTopic,
 } from "./record.ts";
 import { Sender } from "./sender.ts";
+import { sendAll } from "./send_batch.ts";
+import type { RecordSubmitter } from "./submitter.ts";
+import { recordWritable, type WritableRecord } from "./writable.ts";
 
 /** A partition as `partitionsFor` reports it. */
 export interface PartitionInfo {
@@ -54,64 +67,101 @@ export interface PartitionInfo {
   leader: number;
 }
 
+/** Options of one `send()`. */
+export interface SendOptions {
+  /**
+   * Takes the record back while it still waits for its topic's metadata or for buffer memory:
+   * the promise rejects with {@link AbortError} and the record is not sent. Once appended to a
+   * batch (at once, usually) the record is on its way and the signal is ignored.
+   */
+  signal?: AbortSignal;
+}
+
 interface BlockedSend {
   record: SerializedRecord;
   deadline: number;
   result: Deferred<RecordMetadata>;
+  signal: AbortSignal | undefined;
+  /** Rejects the send when the signal fires; removed once the send leaves the queue. */
+  onAbort: (() => void) | null;
+  /** Told true once appended, false if it failed first (for writable() and sendBatch()). */
+  accepted: Deferred<boolean> | null;
+  done: boolean;
 }
 
 /**
- * A Kafka producer: batches records per partition, sends them to the partitions' leaders and
- * resolves each `send()` with where the record was written.
- *
- * @example Send without awaiting each record, then wait for all of them
- * ```ts
- * import { KafkaProducer } from "@kafka-edge/producer";
- *
- * const producer = new KafkaProducer({ bootstrapServers: ["127.0.0.1:9092"] });
- * const sent = ["a", "b", "c"].map((value) => producer.send({ topic: "letters", value }));
- * for (const meta of await Promise.all(sent)) console.log(meta.partition, meta.offset);
- * await producer.close();
- * ```
+ * A Kafka producer. `K` and `V` are the types of record keys and values: strings or bytes
+ * by default, anything the config's `keySerializer` and `valueSerializer` take.
  */
-export class KafkaProducer {
+export class KafkaProducer<K = RecordData, V = RecordData> {
   readonly #config: ResolvedProducerConfig;
+  readonly #serializers: Serializers<K, V>;
   readonly #pool: BufferPool;
   readonly #accumulator: RecordAccumulator;
   readonly #metadata: ClusterMetadata;
   readonly #network: NetworkClient;
   readonly #sender: Sender;
   readonly #sticky: StickyPartitioner;
+  readonly #compressor: BatchCompressor | null;
   readonly #transactions: Transactions | null;
+  readonly #instrumentation: Instrumentation;
+  /** send() with an `accepted` report, for writable() and sendBatch(). */
+  readonly #submitter: RecordSubmitter<K, V> = {
+    submit: (record, signal, accepted) => this.#submit(record, signal, accepted),
+    flush: () => this.flush(),
+  };
   readonly #blocked = new Fifo<BlockedSend>();
   #blockedDrained: Deferred<void> | null = null;
   #closing: Promise<void> | null = null;
+  /** A failed authentication: every send from then on rejects with it. */
+  #fatalError: AuthenticationError | null = null;
 
   /** Validates `config` (throws {@link ConfigError} naming the field) and starts the sender. */
-  constructor(config: ProducerConfig) {
+  constructor(config: ProducerConfig<K, V>) {
     const resolved = resolveProducerConfig(config);
     this.#config = resolved;
+    this.#serializers = config; // validated above: functions or absent
+    const compressor = this.#compressor = resolved.compressionType === "none"
+      ? null
+      : new BatchCompressor(
+        resolved.compressionType,
+        resolved.compressionLevel,
+        () => this.#sender.wakeup(),
+      );
     const transport = resolveTransport(resolved.transport);
+    const instrumentation = new Instrumentation(resolved.logger ?? SILENT_LOGGER);
+    this.#instrumentation = instrumentation;
     this.#pool = new BufferPool(resolved.bufferMemory, resolved.batchSize);
     this.#accumulator = new RecordAccumulator(
-      resolved,
+      { ...resolved, compressor },
       this.#pool,
       () => this.#sender.wakeup(),
-      (error) => this.#transactions?.batchFailed(error),
+      (batch, error, baseOffset) => {
+        if (error) this.#transactions?.batchFailed(error);
+        instrumentation.batchDone(batch, error, baseOffset);
+      },
     );
     this.#metadata = new ClusterMetadata(resolved.metadataMaxAgeMs);
     this.#sticky = new StickyPartitioner({ batchSize: resolved.batchSize });
-    this.#network = new NetworkClient(transport, {
-      clientId: resolved.clientId,
-      requestTimeoutMs: resolved.requestTimeoutMs,
-      // A response is never much larger than its request; leave room for the biggest.
-      maxResponseSize: Math.max(resolved.maxRequestSize, 1 << 20) + 64 * 1024,
-      softwareName: SOFTWARE_NAME,
-      softwareVersion: SOFTWARE_VERSION,
-      reconnectBackoffMs: resolved.reconnectBackoffMs,
-      reconnectBackoffMaxMs: resolved.reconnectBackoffMaxMs,
-      connectionSetupTimeoutMs: resolved.socketConnectionSetupTimeoutMs,
-    }, () => this.#sender.wakeup());
+    this.#network = new NetworkClient(
+      transport,
+      {
+        clientId: resolved.clientId,
+        requestTimeoutMs: resolved.requestTimeoutMs,
+        // A response is never much larger than its request; leave room for the biggest.
+        maxResponseSize: Math.max(resolved.maxRequestSize, 1 << 20) + 64 * 1024,
+        softwareName: SOFTWARE_NAME,
+        softwareVersion: SOFTWARE_VERSION,
+        reconnectBackoffMs: resolved.reconnectBackoffMs,
+        reconnectBackoffMaxMs: resolved.reconnectBackoffMaxMs,
+        connectionSetupTimeoutMs: resolved.socketConnectionSetupTimeoutMs,
+        tls: resolved.tls?.options,
+        sasl: resolved.sasl,
+      },
+      () => this.#sender.wakeup(),
+      (error) => this.#failFatally(error),
+      instrumentation,
+    );
     const bootstrap = resolved.bootstrapServers.map(parseEndpoint);
     const idempotence = resolved.enableIdempotence ? new Idempotence() : null;
     this.#transactions = resolved.transactionalId === undefined ? null : new Transactions(
@@ -127,72 +177,121 @@ export class KafkaProducer {
       bootstrap,
       idempotence,
       transactions: this.#transactions,
+      compressor,
+      instrumentation,
     });
     this.#sender.start();
   }
 
   /**
    * Sends a record. Resolves with where it was written once the broker acknowledged it (per
-   * `acks`), or rejects with a typed error: {@link InvalidRecordError}, {@link RecordTooLargeError},
+   * `acks`), or rejects with a typed error: {@link InvalidRecordError}, {@link SerializationError},
+   * {@link RecordTooLargeError},
    * {@link TimeoutError} (no metadata or delivery in time), {@link BufferExhaustedError},
-   * {@link KafkaBrokerError}, {@link ProducerClosedError}.
-   *
-   * @example A keyed record with headers
-   * ```ts
-   * import { KafkaProducer } from "@kafka-edge/producer";
-   *
-   * const producer = new KafkaProducer({ bootstrapServers: ["127.0.0.1:9092"] });
-   * const meta = await producer.send({
-   *   topic: "orders",
-   *   key: "customer-7", // the same key always goes to the same partition
-   *   value: JSON.stringify({ total: 42 }),
-   *   headers: { "content-type": "application/json" },
-   * });
-   * console.log(`partition ${meta.partition}, offset ${meta.offset}`);
-   * await producer.close();
-   * ```
+   * {@link KafkaBrokerError}, {@link ProducerClosedError}, {@link AuthenticationError},
+   * {@link AbortError} (`signal` fired before the record was appended: see {@link SendOptions}).
    */
-  send(record: ProducerRecord): Promise<RecordMetadata> {
-    if (this.#closing) return Promise.reject(new ProducerClosedError("send() after close()"));
-    let serialized: SerializedRecord;
+  send(record: ProducerRecord<K, V>, options?: SendOptions): Promise<RecordMetadata> {
+    return this.#submit(record, options?.signal, null);
+  }
+
+  /**
+   * Sends every record of `records` (an array, any iterable, or an async iterable such as a
+   * stream), taking the next one only once the previous is appended: when buffer memory is full
+   * it waits, like `send()`, rather than holding the whole input. Resolves with each record's
+   * metadata, in input order, once all are acknowledged. If any fails, rejects with
+   * {@link SendBatchError}, whose `results` has each record's metadata or error (the others are
+   * still sent). `signal` stops taking records (those appended are still delivered; the
+   * promise then rejects with SendBatchError). An error thrown by the iterable itself rejects
+   * with that error, after the records taken so far have settled.
+   */
+  sendBatch(
+    records: Iterable<ProducerRecord<K, V>> | AsyncIterable<ProducerRecord<K, V>>,
+    options?: SendOptions,
+  ): Promise<RecordMetadata[]> {
+    return sendAll(this.#submitter, records, options?.signal);
+  }
+
+  /**
+   * A `WritableStream` of records for `topic` (each chunk is a record without its topic).
+   * `write()` resolves once the record is appended to a batch, so a full buffer slows the
+   * writer down (backpressure: `ready` waits); delivery goes on in the background. The first
+   * record that fails errors the stream: later writes and `close()` reject with its error.
+   * `close()` sends what is buffered and resolves once every record written was acknowledged.
+   * `abort()` takes back a record still waiting for memory or metadata; appended ones are sent.
+   * `highWaterMark`: records the stream queues before `ready` waits (default 1).
+   */
+  writable(
+    topic: string,
+    options?: { highWaterMark?: number },
+  ): WritableStream<WritableRecord<K, V>> {
+    validateTopic(topic);
+    return recordWritable(this.#submitter, topic, options?.highWaterMark ?? 1);
+  }
+
+  /**
+   * The producer's metrics, with the Java client's names and meanings: rates per second,
+   * averages and maxima over its sample windows (two of 30 s), totals since the start. NaN: no
+   * sample in the window yet.
+   */
+  metrics(): ProducerMetricValues {
+    return this.#instrumentation.metrics.snapshot({
+      bufferAvailableBytes: this.#pool.availableMemory,
+      bufferTotalBytes: this.#config.bufferMemory,
+      requestsInFlight: this.#network.inFlightCount,
+      connectionCount: this.#network.connectionCount,
+    }, Date.now());
+  }
+
+  /**
+   * Calls `listener` for each `event` (see {@link ProducerEventMap}): connections, requests with
+   * their latency and size, batches with their outcome, retries and failures, for tracing and
+   * metrics systems. Listeners run synchronously inside the producer: keep them quick.
+   */
+  on<E extends keyof ProducerEventMap>(event: E, listener: ProducerEventListener<E>): this {
+    this.#instrumentation.events.on(event, listener);
+    return this;
+  }
+
+  /** Removes a listener added with {@link on}. */
+  off<E extends keyof ProducerEventMap>(event: E, listener: ProducerEventListener<E>): this {
+    this.#instrumentation.events.off(event, listener);
+    return this;
+  }
+
+  /**
+   * Converts, checks and appends a record, or queues it to wait. `accepted`, when given, is told
+   * whether the record got into a batch (true) or failed before (false).
+   */
+  #submit(
+    record: ProducerRecord<K, V>,
+    signal: AbortSignal | undefined,
+    accepted: Deferred<boolean> | null,
+  ): Promise<RecordMetadata> {
     try {
+      if (this.#closing) throw new ProducerClosedError("send() after close()");
+      if (this.#fatalError) throw this.#fatalError;
+      if (signal?.aborted) throw abortError(signal);
       this.#transactions?.checkCanSend();
-      serialized = serializeRecord(record);
+      const serialized = serializeRecord(record, this.#serializers);
       this.#checkSize(serialized);
+      let delivery: Promise<RecordMetadata> | null = null;
+      if (this.#blocked.length === 0) delivery = this.#appendNow(serialized, Date.now());
+      if (delivery) {
+        accepted?.resolve(true);
+        return delivery;
+      }
+      return this.#block(serialized, signal, accepted);
     } catch (error) {
+      accepted?.resolve(false);
       return Promise.reject(error);
     }
-    if (this.#blocked.length === 0) {
-      try {
-        const delivery = this.#appendNow(serialized, Date.now());
-        if (delivery) return delivery;
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    return this.#block(serialized);
   }
 
   /**
    * Registers this producer's `transactionalId` with its transaction coordinator. Any older
    * producer with the same id is fenced: its further calls reject with {@link ProducerFencedError}.
    * Call once, before the first transaction.
-   *
-   * @example A transaction
-   * ```ts
-   * import { KafkaProducer } from "@kafka-edge/producer";
-   *
-   * const producer = new KafkaProducer({
-   *   bootstrapServers: ["127.0.0.1:9092"],
-   *   transactionalId: "orders-1",
-   * });
-   * await producer.initTransactions();
-   * producer.beginTransaction();
-   * producer.send({ topic: "orders", key: "o-1", value: "paid" });
-   * producer.send({ topic: "invoices", key: "o-1", value: "due" });
-   * await producer.commitTransaction(); // both records become visible together
-   * await producer.close();
-   * ```
    */
   async initTransactions(): Promise<void> {
     await this.#transactional().init();
@@ -246,6 +345,7 @@ export class KafkaProducer {
   /** The partitions of `topic`, from metadata (fetched if needed, waiting up to `maxBlockMs`). */
   async partitionsFor(topic: string): Promise<PartitionInfo[]> {
     validateTopic(topic);
+    if (this.#fatalError) throw this.#fatalError;
     const waiting = this.#metadata.waitForTopic(topic, Date.now() + this.#config.maxBlockMs);
     this.#sender.wakeup();
     await waiting;
@@ -287,13 +387,23 @@ export class KafkaProducer {
       const error = new ProducerClosedError(
         `producer closed before the record was sent (timeoutMs ${timeoutMs})`,
       );
-      for (const blocked of this.#blocked.drain()) blocked.result.reject(error);
+      for (const blocked of this.#blocked.drain()) this.#failBlocked(blocked, error);
       this.#metadata.abortWaiters(error);
       this.#pool.cancelWait();
       this.#accumulator.failAll(error);
     }
     await this.#sender.stop();
     this.#network.close();
+    this.#instrumentation.logger.info("producer closed", { clientId: this.#config.clientId });
+  }
+
+  /** Authentication failed: reject everything waiting and buffered with the error. */
+  #failFatally(error: AuthenticationError): void {
+    this.#fatalError = error;
+    for (const blocked of this.#blocked.drain()) blocked.result.reject(error);
+    this.#metadata.abortWaiters(error);
+    this.#pool.cancelWait();
+    this.#accumulator.failAll(error);
   }
 
   #checkSize(record: SerializedRecord): void {
@@ -318,7 +428,10 @@ export class KafkaProducer {
     if (
       record.partition === undefined && (record.key === null || this.#config.partitionerIgnoreKeys)
     ) {
-      this.#sticky.recordAppended(record.topic, partition, record.value?.length ?? 0);
+      // As in the Java client, a sticky partition gets batchSize bytes as they will be sent:
+      // compressed, as estimated.
+      const ratio = this.#compressor?.estimatedRatio(record.topic) ?? 1;
+      this.#sticky.recordAppended(record.topic, partition, (record.value?.length ?? 0) * ratio);
     }
     return delivery;
   }
@@ -351,11 +464,36 @@ export class KafkaProducer {
     return partition;
   }
 
-  #block(record: SerializedRecord): Promise<RecordMetadata> {
-    const result = new Deferred<RecordMetadata>();
-    this.#blocked.push({ record, deadline: Date.now() + this.#config.maxBlockMs, result });
+  #block(
+    record: SerializedRecord,
+    signal: AbortSignal | undefined,
+    accepted: Deferred<boolean> | null,
+  ): Promise<RecordMetadata> {
+    const blocked: BlockedSend = {
+      record,
+      deadline: Date.now() + this.#config.maxBlockMs,
+      result: new Deferred<RecordMetadata>(),
+      signal,
+      onAbort: null,
+      accepted,
+      done: false,
+    };
+    if (signal) {
+      blocked.onAbort = () => this.#failBlocked(blocked, abortError(signal));
+      signal.addEventListener("abort", blocked.onAbort, { once: true });
+    }
+    this.#blocked.push(blocked);
     if (this.#blocked.length === 1) this.#drainBlocked();
-    return result.promise;
+    return blocked.result.promise;
+  }
+
+  /** Settles a queued send that will not be appended (it stays queued until it is the head). */
+  #failBlocked(blocked: BlockedSend, error: Error): void {
+    if (blocked.done) return;
+    blocked.done = true;
+    if (blocked.onAbort) blocked.signal!.removeEventListener("abort", blocked.onAbort);
+    blocked.result.reject(error);
+    blocked.accepted?.resolve(false);
   }
 
   /** Appends the queued sends in order, each waiting for metadata and memory until its deadline. */
@@ -363,30 +501,24 @@ export class KafkaProducer {
     while (this.#blocked.length > 0) {
       const head = this.#blocked.peek()!;
       try {
-        if (this.#metadata.partitionCount(head.record.topic) === undefined) {
+        if (!head.done && this.#metadata.partitionCount(head.record.topic) === undefined) {
           const waiting = this.#metadata.waitForTopic(head.record.topic, head.deadline);
           this.#sender.wakeup();
-          await waiting;
+          await abortable(waiting, head.signal, abortError);
         }
-        for (;;) {
+        while (!head.done) {
           const delivery = this.#appendNow(head.record, Date.now());
           if (delivery) {
+            head.done = true;
+            if (head.onAbort) head.signal!.removeEventListener("abort", head.onAbort);
             delivery.then(head.result.resolve, head.result.reject);
+            head.accepted?.resolve(true);
             break;
           }
-          const size = this.#accumulator.batchBufferSize(head.record);
-          const memory = Date.now() < head.deadline &&
-            this.#pool.waitForMemory(size, head.deadline);
-          this.#sender.wakeup(); // a waiter makes every batch sendable at once
-          if (!await memory) {
-            throw new BufferExhaustedError(
-              `no room for the record in bufferMemory (${this.#config.bufferMemory} bytes) ` +
-                `within maxBlockMs (${this.#config.maxBlockMs})`,
-            );
-          }
+          await this.#waitForMemory(head);
         }
       } catch (error) {
-        head.result.reject(error as Error);
+        this.#failBlocked(head, error as Error);
       }
       if (this.#blocked.peek() === head) this.#blocked.shift();
     }
@@ -394,9 +526,38 @@ export class KafkaProducer {
     this.#blockedDrained = null;
   }
 
+  /** Waits until the pool has room for the head's batch; throws when its deadline passes. */
+  async #waitForMemory(head: BlockedSend): Promise<void> {
+    const size = this.#accumulator.batchBufferSize(head.record);
+    const started = performance.now();
+    const memory = Date.now() < head.deadline && this.#pool.waitForMemory(size, head.deadline);
+    this.#sender.wakeup(); // a waiter makes every batch sendable at once
+    let granted: boolean;
+    try {
+      granted = await abortable(Promise.resolve(memory), head.signal, abortError);
+    } catch (error) {
+      this.#pool.cancelWait(); // the wait was ours: end it, or its timer would outlive it
+      throw error;
+    } finally {
+      this.#instrumentation.metrics.bufferWaited((performance.now() - started) * 1e6, Date.now());
+    }
+    if (!granted) {
+      throw new BufferExhaustedError(
+        `no room for the record in bufferMemory (${this.#config.bufferMemory} bytes) ` +
+          `within maxBlockMs (${this.#config.maxBlockMs})`,
+      );
+    }
+  }
+
   #waitBlockedDrained(): Promise<void> {
     if (this.#blocked.length === 0) return Promise.resolve();
     this.#blockedDrained ??= new Deferred<void>();
     return this.#blockedDrained.promise;
   }
+}
+
+function abortError(signal: AbortSignal): AbortError {
+  return new AbortError("send() aborted before the record was appended: it was not sent", {
+    cause: signal.reason,
+  });
 }

@@ -22,8 +22,10 @@ import {
 } from "../protocol/messages/produce.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import type { RecordAccumulator } from "./accumulator.ts";
+import type { BatchCompressor } from "./batch_compressor.ts";
 import type { ClusterMetadata } from "./cluster_metadata.ts";
 import type { Idempotence } from "./idempotence.ts";
+import type { Instrumentation } from "./instrumentation.ts";
 import type { Transactions } from "./transactions.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 
@@ -53,6 +55,10 @@ export interface SenderOptions {
   /** The transactional producer's state, or null without a transactionalId. */
   transactions: Transactions | null;
   transactionTimeoutMs: number;
+  /** The batches' codec, or null without compression. */
+  compressor: BatchCompressor | null;
+  /** Metrics, events and logs. */
+  instrumentation: Instrumentation;
 }
 
 /** Drives batches from the accumulator to the brokers. */
@@ -108,6 +114,7 @@ export class Sender {
         sleepMs = this.#runOnce(Date.now());
       } catch (error) {
         // A bug, not a broker problem: fail what is buffered rather than leave promises hanging.
+        this.#options.instrumentation.internalError(error);
         this.#failEverything(error);
         sleepMs = this.#options.retryBackoffMs;
       }
@@ -141,6 +148,12 @@ export class Sender {
       // A transactional producer gets its id from initTransactions(), not from here.
       if (!transactions) producerIdSleep = this.#maybeInitProducerId(idempotence, nowMs);
       ready.readyNodes.clear(); // nothing goes out without a producer id
+    }
+    const compressor = this.#options.compressor;
+    if (compressor && !compressor.ready) {
+      // A codec still loading (zstd from WebAssembly) wakes the loop when it is ready or failed.
+      if (compressor.error) accumulator.failAll(compressor.error);
+      ready.readyNodes.clear();
     }
 
     const drained = accumulator.drain(
@@ -194,12 +207,17 @@ export class Sender {
       (response) => {
         this.#metadataFailures = 0;
         this.#metadata.update(response, Date.now());
+        this.#options.instrumentation.metadataUpdated(
+          response.brokers.length,
+          response.topics.map((t) => t.name),
+        );
         if (this.#metadata.timeToNextUpdate(Date.now()) === 0) {
           // Something is still missing (a new topic, a leader): ask again after a backoff.
           this.#metadataRetryAtMs = Date.now() + this.#backoff(1);
         }
       },
-      () => {
+      (error) => {
+        this.#options.instrumentation.backgroundFailed("metadata", error);
         this.#metadataFailures++;
         this.#metadataRetryAtMs = Date.now() + this.#backoff(this.#metadataFailures);
       },
@@ -255,7 +273,9 @@ export class Sender {
       }
       this.#producerIdFailures = 0;
       idempotence.initialized(response.producerId, response.producerEpoch);
+      this.#options.instrumentation.producerIdAssigned(response.producerId, response.producerEpoch);
     }).catch((error) => {
+      this.#options.instrumentation.backgroundFailed("producerId", error);
       idempotence.initFailed();
       this.#producerIdFailures++;
       this.#producerIdRetryAtMs = Date.now() + this.#backoff(this.#producerIdFailures);
@@ -276,7 +296,9 @@ export class Sender {
 
   #sendProduce(node: number, batches: ProducerBatch[], nowMs: number): void {
     const connection = this.#network.connection(node)!;
+    const instrumentation = this.#options.instrumentation;
     const byTopic = new Map<string, PartitionProduceData[]>();
+    let recordCount = 0;
     for (const batch of batches) {
       let partitions = byTopic.get(batch.topic);
       if (!partitions) byTopic.set(batch.topic, partitions = []);
@@ -284,12 +306,16 @@ export class Sender {
         ...this.#options.idempotence?.headerFor(batch),
         transactional: this.#options.transactions !== null,
       };
-      partitions.push({ partition: batch.partition, records: batch.close(header) });
+      const records = batch.close(header);
+      partitions.push({ partition: batch.partition, records });
+      instrumentation.batchSent(batch, records.length, nowMs);
+      recordCount += batch.recordCount;
       batch.attempts++;
       batch.lastAttemptMs = nowMs;
       this.#inFlight.add(batch);
       if (this.#options.maxInFlightRequestsPerConnection === 1) this.#accumulator.mute(batch);
     }
+    instrumentation.produceRequestSent(recordCount, nowMs);
     const transactions = this.#options.transactions;
     const request: ProduceRequest = {
       transactionalId: transactions?.transactionalId ?? null,
@@ -327,6 +353,7 @@ export class Sender {
       }
     }
     const nowMs = Date.now();
+    this.#options.instrumentation.produceThrottled(response.throttleTimeMs, nowMs);
     this.#settle(batches, (batch) => {
       const result = results.get(`${batch.topic}\u0000${batch.partition}`);
       if (!result) {
@@ -398,7 +425,9 @@ export class Sender {
       return;
     }
     this.#metadata.requestUpdate(); // most retriable errors mean a leader moved or went away
-    batch.retryNotBeforeMs = nowMs + this.#backoff(batch.attempts);
+    const backoffMs = this.#backoff(batch.attempts);
+    batch.retryNotBeforeMs = nowMs + backoffMs;
+    this.#options.instrumentation.retry(batch, error, backoffMs, nowMs);
     this.#accumulator.reenqueue(batch);
   }
 

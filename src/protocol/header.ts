@@ -27,7 +27,9 @@ export function encodeRequestFrame<Req>(
   clientId: string | null,
   request: Req,
 ): Uint8Array {
-  const w = new Writer(128);
+  // Produce frames were built in a 128-byte buffer doubled up to ~100 KiB: ten copies. Sized
+  // from the hint, a 6 × 16 KiB frame takes 28 µs instead of 103 (bench/request_frame_bench.ts).
+  const w = new Writer(128 + (api.encodedSizeHint?.(request) ?? 0));
   w.int32(0); // size, patched below
   w.int16(api.key).int16(version).int32(correlationId).string(clientId);
   if (isFlexible(api, version)) w.emptyTaggedFields();

@@ -113,6 +113,8 @@ export class RecordBatchWriter {
   #count = 0;
   #baseTimestamp = 0;
   #maxTimestamp = 0;
+  /** The batch with its records compressed, once closed with a codec. */
+  #compressed: Uint8Array | null = null;
 
   /** `buffer` receives the batch; its length is the most the batch may take. */
   constructor(buffer: Uint8Array) {
@@ -128,6 +130,11 @@ export class RecordBatchWriter {
   /** Bytes the batch takes so far, header included. */
   get sizeInBytes(): number {
     return this.#pos;
+  }
+
+  /** The largest record timestamp so far (the batch header's max timestamp). */
+  get maxTimestamp(): number {
+    return this.#maxTimestamp;
   }
 
   /** Bytes left in the buffer. */
@@ -170,19 +177,38 @@ export class RecordBatchWriter {
     }
     this.#pos = p;
     this.#count++;
+    this.#compressed = null;
     if (timestamp > this.#maxTimestamp) this.#maxTimestamp = timestamp;
     return true;
   }
 
-  /** Writes the header and CRC and returns the finished batch (a view of the buffer). */
-  close(header: BatchHeader = {}): Uint8Array {
-    const view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#pos);
+  /**
+   * Writes the header and CRC and returns the finished batch: a view of the buffer, or with a
+   * `compress` function (and `header.compression` its codec id) a new array holding the header
+   * and the compressed records. The records are compressed once; closing again with another
+   * header rewrites only the header and CRC, and the buffer keeps the records uncompressed.
+   */
+  close(header: BatchHeader = {}, compress?: (records: Uint8Array) => Uint8Array): Uint8Array {
+    if (!compress || !header.compression) {
+      return this.#writeHeader(this.#buf.subarray(0, this.#pos), header);
+    }
+    if (!this.#compressed) {
+      const records = compress(this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos));
+      this.#compressed = new Uint8Array(RECORD_BATCH_OVERHEAD + records.length);
+      this.#compressed.set(records, RECORD_BATCH_OVERHEAD);
+    }
+    return this.#writeHeader(this.#compressed, header);
+  }
+
+  /** Writes the header fields and the CRC into `batch` (header space, then records). */
+  #writeHeader(batch: Uint8Array, header: BatchHeader): Uint8Array {
+    const view = new DataView(batch.buffer, batch.byteOffset, batch.length);
     let attributes = (header.compression ?? 0) & BatchAttribute.COMPRESSION_MASK;
     if (header.logAppendTime) attributes |= BatchAttribute.LOG_APPEND_TIME;
     if (header.transactional) attributes |= BatchAttribute.TRANSACTIONAL;
     if (header.control) attributes |= BatchAttribute.CONTROL;
     view.setBigInt64(0, header.baseOffset ?? 0n);
-    view.setInt32(8, this.#pos - 12);
+    view.setInt32(8, batch.length - 12);
     view.setInt32(12, header.partitionLeaderEpoch ?? -1);
     view.setInt8(16, MAGIC);
     view.setInt16(ATTRIBUTES_OFFSET, attributes);
@@ -193,8 +219,8 @@ export class RecordBatchWriter {
     view.setInt16(51, header.producerEpoch ?? -1);
     view.setInt32(53, header.baseSequence ?? -1);
     view.setInt32(57, this.#count);
-    view.setUint32(CRC_OFFSET, crc32c(this.#buf, ATTRIBUTES_OFFSET, this.#pos));
-    return this.#buf.subarray(0, this.#pos);
+    view.setUint32(CRC_OFFSET, crc32c(batch, ATTRIBUTES_OFFSET, batch.length));
+    return batch;
   }
 }
 

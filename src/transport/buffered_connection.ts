@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ConnectionError, TlsError } from "../errors.ts";
 import { SendBuffer } from "./send_buffer.ts";
 import type { TransportConnection, TransportEvents } from "./transport.ts";
 
@@ -14,11 +15,13 @@ export abstract class BufferedConnection implements TransportConnection {
   /** Bytes accepted by `write` that the socket has not taken yet. */
   protected readonly pending = new SendBuffer();
   protected readonly events: TransportEvents;
+  readonly #tls: boolean;
   #closed = false;
   #drainWaiters: (() => void)[] = [];
 
-  constructor(events: TransportEvents) {
+  constructor(events: TransportEvents, tls: boolean) {
     this.events = events;
+    this.#tls = tls;
   }
 
   get pendingBytes(): number {
@@ -60,6 +63,19 @@ export abstract class BufferedConnection implements TransportConnection {
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const wake of waiters) wake();
+  }
+
+  /**
+   * The error for a socket that failed. A fatal alert from the broker's TLS means it refused the
+   * session (with TLS 1.3 a missing or untrusted client certificate shows only after the
+   * handshake): a {@link TlsError}, not a connection problem to retry.
+   */
+  protected socketError(what: string, cause: unknown): Error {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    if (this.#tls && /alert/i.test(detail)) {
+      return new TlsError(`the broker ended the TLS session (${detail})`, { cause });
+    }
+    return new ConnectionError(what, { cause });
   }
 
   /** Ends the connection once: drops unsent bytes, closes the socket, tells the owner. */

@@ -1,14 +1,22 @@
 /**
- * Bun adapter: `Bun.connect`. Bun's `socket.write` is unbuffered: it returns how many bytes the
- * kernel took (possibly 0) and keeps none of the rest, so the rest stays in the send buffer and
- * is written from the `drain` handler.
+ * Bun adapter: `Bun.connect`, with its `tls` option for TLS. Bun's `socket.write` is unbuffered:
+ * it returns how many bytes the kernel took (possibly 0) and keeps none of the rest, so the rest
+ * stays in the send buffer and is written from the `drain` handler. The same holds for TLS
+ * sockets, where the count is of plaintext bytes taken.
  *
  * @module
  */
 
-import { ConnectionError } from "../errors.ts";
+import { Deferred } from "../async.ts";
+import { ConnectionError, TlsError } from "../errors.ts";
 import { BufferedConnection } from "./buffered_connection.ts";
-import type { Endpoint, Transport, TransportConnection, TransportEvents } from "./transport.ts";
+import type {
+  Endpoint,
+  TlsOptions,
+  Transport,
+  TransportConnection,
+  TransportEvents,
+} from "./transport.ts";
 
 /** The part of Bun's socket API this adapter uses (Bun's own types are not a dependency). */
 interface BunSocket {
@@ -22,25 +30,61 @@ interface BunSocketHandlers {
   drain(socket: BunSocket): void;
   close(socket: BunSocket, error?: Error): void;
   error(socket: BunSocket, error: Error): void;
+  handshake(socket: BunSocket, success: boolean, authorizationError: Error | null): void;
+}
+
+interface BunTlsOptions {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  serverName?: string;
+  rejectUnauthorized?: boolean;
 }
 
 interface BunRuntime {
   connect(
-    options: { hostname: string; port: number; socket: BunSocketHandlers },
+    options: { hostname: string; port: number; tls?: BunTlsOptions; socket: BunSocketHandlers },
   ): Promise<BunSocket>;
 }
 
 class BunConnection extends BufferedConnection {
   #socket: BunSocket | null = null;
+  /** Settled by Bun's `handshake` callback; `Bun.connect` resolves before the handshake. */
+  readonly #handshake = new Deferred<void>();
+  #handshakeDone = false;
 
   readonly handlers: BunSocketHandlers = {
     // Bun may reuse the chunk's memory after the callback returns: keep a copy.
     data: (_socket, data) => this.events.onData(data.slice()),
     drain: () => this.flush(),
-    close: (_socket, error) =>
-      this.finish(error && new ConnectionError("socket closed", { cause: error })),
-    error: (_socket, error) => this.finish(new ConnectionError("socket error", { cause: error })),
+    close: (_socket, error) => {
+      this.#endHandshake(new TlsError("the connection closed during the TLS handshake"));
+      this.finish(error && this.socketError("socket closed", error));
+    },
+    error: (_socket, error) => {
+      this.#endHandshake(new TlsError(`TLS handshake failed: ${error.message}`, { cause: error }));
+      this.finish(this.socketError("socket error", error));
+    },
+    // With rejectUnauthorized false, `success` is true and the error only informative.
+    handshake: (_socket, success, authorizationError) =>
+      this.#endHandshake(
+        success ? undefined : new TlsError(
+          `the broker's certificate was refused: ${authorizationError?.message ?? "unknown"}`,
+          { cause: authorizationError },
+        ),
+      ),
   };
+
+  constructor(events: TransportEvents, tls: boolean) {
+    super(events, tls);
+    // Without TLS nobody awaits the handshake: its rejection on close must not go unhandled.
+    this.#handshake.promise.catch(() => {});
+  }
+
+  /** Resolves once the TLS handshake succeeded; rejects with a {@link TlsError}. */
+  get handshakeDone(): Promise<void> {
+    return this.#handshake.promise;
+  }
 
   attach(socket: BunSocket): void {
     this.#socket = socket;
@@ -67,25 +111,55 @@ class BunConnection extends BufferedConnection {
   protected closeSocket(): void {
     this.#socket?.end();
   }
+
+  #endHandshake(error?: Error): void {
+    if (this.#handshakeDone) return;
+    this.#handshakeDone = true;
+    if (error) this.#handshake.reject(error);
+    else this.#handshake.resolve();
+  }
+}
+
+function bunTlsOptions(tls: TlsOptions): BunTlsOptions {
+  return {
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    serverName: tls.servername,
+    rejectUnauthorized: tls.rejectUnauthorized ?? true,
+  };
 }
 
 /** Connections through `Bun.connect`. */
 export const bunTransport: Transport = {
   name: "bun",
-  async connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection> {
+  async connect(
+    endpoint: Endpoint,
+    events: TransportEvents,
+    tls?: TlsOptions,
+  ): Promise<TransportConnection> {
     const bun = (globalThis as unknown as { Bun: BunRuntime }).Bun;
-    const connection = new BunConnection(events);
+    const connection = new BunConnection(events, tls !== undefined);
     let socket: BunSocket;
     try {
       socket = await bun.connect({
         hostname: endpoint.host,
         port: endpoint.port,
+        ...(tls ? { tls: bunTlsOptions(tls) } : {}),
         socket: connection.handlers,
       });
     } catch (error) {
       throw new ConnectionError(`cannot connect to ${endpoint.host}:${endpoint.port}`, {
         cause: error,
       });
+    }
+    if (tls) {
+      try {
+        await connection.handshakeDone;
+      } catch (error) {
+        socket.end();
+        throw error;
+      }
     }
     connection.attach(socket);
     return connection;

@@ -1,13 +1,20 @@
 /**
- * Deno adapter: `Deno.connect`. `conn.write` may take only part of the bytes it is given, so the
- * rest stays in the send buffer and the next write resumes where the last one stopped.
+ * Deno adapter: `Deno.connect`, or `Deno.connectTls` for TLS. `conn.write` may take only part of
+ * the bytes it is given, so the rest stays in the send buffer and the next write resumes where
+ * the last one stopped.
  *
  * @module
  */
 
-import { ConnectionError } from "../errors.ts";
+import { ConnectionError, TlsError } from "../errors.ts";
 import { BufferedConnection } from "./buffered_connection.ts";
-import type { Endpoint, Transport, TransportConnection, TransportEvents } from "./transport.ts";
+import type {
+  Endpoint,
+  TlsOptions,
+  Transport,
+  TransportConnection,
+  TransportEvents,
+} from "./transport.ts";
 
 const READ_SIZE = 64 * 1024;
 
@@ -16,19 +23,33 @@ interface DenoConn {
   write(bytes: Uint8Array): Promise<number>;
   read(buffer: Uint8Array): Promise<number | null>;
   close(): void;
+}
+
+interface DenoTcpConn extends DenoConn {
   setNoDelay(noDelay: boolean): void;
 }
 
+interface DenoTlsConn extends DenoConn {
+  handshake(): Promise<unknown>;
+}
+
 interface DenoRuntime {
-  connect(options: { hostname: string; port: number }): Promise<DenoConn>;
+  connect(options: { hostname: string; port: number }): Promise<DenoTcpConn>;
+  connectTls(options: {
+    hostname: string;
+    port: number;
+    caCerts?: string[];
+    cert?: string;
+    key?: string;
+  }): Promise<DenoTlsConn>;
 }
 
 class DenoConnection extends BufferedConnection {
   readonly #conn: DenoConn;
   #writing = false;
 
-  constructor(conn: DenoConn, events: TransportEvents) {
-    super(events);
+  constructor(conn: DenoConn, events: TransportEvents, tls: boolean) {
+    super(events, tls);
     this.#conn = conn;
     this.#readLoop();
   }
@@ -53,7 +74,7 @@ class DenoConnection extends BufferedConnection {
         this.pending.consume(written);
       }
     } catch (error) {
-      this.finish(new ConnectionError("socket write failed", { cause: error }));
+      this.finish(this.socketError("socket write failed", error));
     } finally {
       this.#writing = false;
       this.wakeDrainWaiters();
@@ -71,26 +92,72 @@ class DenoConnection extends BufferedConnection {
       this.finish();
     } catch (error) {
       this.finish(
-        this.closed ? undefined : new ConnectionError("socket read failed", { cause: error }),
+        this.closed ? undefined : this.socketError("socket read failed", error),
       );
     }
   }
 }
 
-/** Connections through `Deno.connect`. */
+/**
+ * A TLS connection, its handshake done. `Deno.connectTls` checks the certificate against the host
+ * it connects to and cannot skip verification: other `servername`s and `rejectUnauthorized:
+ * false` are refused rather than ignored.
+ */
+async function connectTls(deno: DenoRuntime, endpoint: Endpoint, tls: TlsOptions) {
+  if (tls.rejectUnauthorized === false) {
+    throw new TlsError("rejectUnauthorized: false is not supported by Deno.connectTls");
+  }
+  if (tls.servername !== undefined && tls.servername !== endpoint.host) {
+    throw new TlsError(
+      `servername "${tls.servername}": Deno.connectTls verifies the host it connects to ` +
+        `(${endpoint.host}) and takes no other name`,
+    );
+  }
+  const conn = await deno.connectTls({
+    hostname: endpoint.host,
+    port: endpoint.port,
+    ...(tls.ca === undefined ? {} : { caCerts: [tls.ca] }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert, key: tls.key }),
+  }).catch((error) => {
+    throw new ConnectionError(`cannot connect to ${endpoint.host}:${endpoint.port}`, {
+      cause: error,
+    });
+  });
+  try {
+    await conn.handshake();
+  } catch (error) {
+    conn.close();
+    throw new TlsError(
+      `TLS handshake with ${endpoint.host}:${endpoint.port} failed: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return conn;
+}
+
+/** Connections through `Deno.connect` and `Deno.connectTls`. */
 export const denoTransport: Transport = {
   name: "deno",
-  async connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection> {
+  async connect(
+    endpoint: Endpoint,
+    events: TransportEvents,
+    tls?: TlsOptions,
+  ): Promise<TransportConnection> {
     const deno = (globalThis as unknown as { Deno: DenoRuntime }).Deno;
     let conn: DenoConn;
-    try {
-      conn = await deno.connect({ hostname: endpoint.host, port: endpoint.port });
-    } catch (error) {
-      throw new ConnectionError(`cannot connect to ${endpoint.host}:${endpoint.port}`, {
-        cause: error,
-      });
+    if (tls) {
+      conn = await connectTls(deno, endpoint, tls);
+    } else {
+      try {
+        const tcp = await deno.connect({ hostname: endpoint.host, port: endpoint.port });
+        tcp.setNoDelay(true);
+        conn = tcp;
+      } catch (error) {
+        throw new ConnectionError(`cannot connect to ${endpoint.host}:${endpoint.port}`, {
+          cause: error,
+        });
+      }
     }
-    conn.setNoDelay(true);
-    return new DenoConnection(conn, events);
+    return new DenoConnection(conn, events, tls !== undefined);
   },
 };

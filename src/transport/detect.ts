@@ -9,18 +9,27 @@ import { bunTransport } from "./bun.ts";
 import { denoTransport } from "./deno.ts";
 import { nodeTransport } from "./node.ts";
 import type { Transport } from "./transport.ts";
+import { workersTransport } from "./workers.ts";
 
 /** Names of the built-in transports. */
-export type TransportName = "deno" | "bun" | "node";
+export type TransportName = "deno" | "bun" | "node" | "workers";
 
 const globals = globalThis as {
   Deno?: unknown;
   Bun?: unknown;
   process?: { versions?: { node?: string } };
+  navigator?: { userAgent?: string };
 };
 
-/** The transport of the current runtime. Bun also sets `process.versions.node`: test it first. */
+/** Cloudflare's documented way to tell a Worker (workerd sets it too). */
+const isWorkers = () => globals.navigator?.userAgent === "Cloudflare-Workers";
+
+/**
+ * The transport of the current runtime. Bun, and Workers with `nodejs_compat`, also set
+ * `process.versions.node`: test them first.
+ */
 export function detectTransport(): Transport {
+  if (isWorkers()) return workersTransport;
   if (globals.Bun !== undefined) return bunTransport;
   if (globals.Deno !== undefined) return denoTransport;
   if (globals.process?.versions?.node !== undefined) return nodeTransport;
@@ -40,11 +49,17 @@ export function resolveTransport(choice: TransportName | Transport | undefined):
     deno: globals.Deno !== undefined,
     bun: globals.Bun !== undefined,
     node: globals.process?.versions?.node !== undefined,
+    workers: isWorkers(),
   }[choice];
   if (!available) {
     throw new ConfigError(`transport "${choice}" is not available in this runtime`, {
       field: "transport",
     });
   }
-  return { deno: denoTransport, bun: bunTransport, node: nodeTransport }[choice];
+  return {
+    deno: denoTransport,
+    bun: bunTransport,
+    node: nodeTransport,
+    workers: workersTransport,
+  }[choice];
 }

@@ -16,6 +16,20 @@ export interface Endpoint {
   port: number;
 }
 
+/** TLS settings of a connection (PEM strings). */
+export interface TlsOptions {
+  /** Certificates of the CAs to trust, instead of (Node, Bun) or besides (Deno) the defaults. */
+  ca?: string;
+  /** Client certificate chain, for brokers that want mutual TLS; needs `key`. */
+  cert?: string;
+  /** The client certificate's private key. */
+  key?: string;
+  /** The name the broker's certificate must carry, when not the host connected to. */
+  servername?: string;
+  /** Whether an untrusted certificate ends the connection. Default true. */
+  rejectUnauthorized?: boolean;
+}
+
 /** Callbacks an adapter calls, always from the event loop, never re-entrantly from `write`. */
 export interface TransportEvents {
   /** Bytes arrived. The array is the receiver's to keep. */
@@ -36,13 +50,17 @@ export interface TransportConnection {
   close(): void;
 }
 
-/**
- * A runtime's way of opening connections. The producer picks Deno's, Bun's or `node:net`'s
- * itself; pass one of your own as the `transport` setting to replace them.
- */
+/** A runtime's way of opening connections. */
 export interface Transport {
   /** Shown in errors and logs, e.g. "deno". */
   readonly name: string;
-  /** Opens a TCP connection; rejects if it cannot be made. */
-  connect(endpoint: Endpoint, events: TransportEvents): Promise<TransportConnection>;
+  /**
+   * Opens a connection; with `tls`, resolves once the TLS handshake is done. A handshake that
+   * fails (the broker's certificate is not trusted, say) rejects with a `TlsError`.
+   */
+  connect(
+    endpoint: Endpoint,
+    events: TransportEvents,
+    tls?: TlsOptions,
+  ): Promise<TransportConnection>;
 }

@@ -4,6 +4,7 @@
  */
 
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import process from "node:process";
 
 /**
@@ -120,4 +121,89 @@ export async function readTopic(
     records.push({ partition, offset, timestamp, key, value, headers });
   }
   return records;
+}
+
+/** Runs one of Kafka's Java tools (`broker.sh tool CLASS ...`) and returns its stdout. */
+export function kafkaTool(className: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "bash",
+      ["scripts/kafka/broker.sh", "tool", className, ...args],
+      { timeout: 120_000, maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${className} failed: ${stderr}`, { cause: error }));
+        else resolve(stdout);
+      },
+    );
+  });
+}
+
+/** The TLS and SASL listeners of the test broker (`broker.sh start --secure`), and their secrets. */
+export interface SecureListeners {
+  /** TLS with a client certificate required (mutual TLS). */
+  ssl: string;
+  saslPlaintext: string;
+  saslSsl: string;
+  /** SASL_PLAINTEXT with OAUTHBEARER only (the broker's unsecured token validator). */
+  oauthBearer: string;
+  /** SASL_PLAINTEXT, every mechanism, sessions limited to `reauthMs`. */
+  reauth: string;
+  reauthMs: number;
+  username: string;
+  password: string;
+  /** PEM of the CA that signed the broker's and the client's certificates. */
+  ca: string;
+  /** PEM of a CA that signed nothing the broker uses. */
+  otherCa: string;
+  clientCert: string;
+  clientKey: string;
+  /** The CA's file, for kcat. */
+  caPath: string;
+}
+
+/**
+ * The secure listeners `scripts/test.sh` exported from the broker's secure.env. Missing ones are
+ * a failure with the way to fix it, never a skip.
+ */
+export function secureListeners(): SecureListeners {
+  const env = (name: string) => {
+    const value = process.env[name];
+    if (!value) {
+      throw new Error(
+        `${name} is not set: run the suite with scripts/test.sh, or start the broker with ` +
+          "`broker.sh start --secure --dir DIR` and `set -a; source DIR/secure.env`",
+      );
+    }
+    return value;
+  };
+  const tlsDir = env("KAFKA_TLS_DIR");
+  const read = (file: string) => readFileSync(`${tlsDir}/${file}`, "utf8");
+  return {
+    ssl: env("KAFKA_SSL_BOOTSTRAP"),
+    saslPlaintext: env("KAFKA_SASL_PLAINTEXT_BOOTSTRAP"),
+    saslSsl: env("KAFKA_SASL_SSL_BOOTSTRAP"),
+    oauthBearer: env("KAFKA_OAUTHBEARER_BOOTSTRAP"),
+    reauth: env("KAFKA_REAUTH_BOOTSTRAP"),
+    reauthMs: Number(env("KAFKA_REAUTH_MS")),
+    username: env("KAFKA_SASL_USERNAME"),
+    password: env("KAFKA_SASL_PASSWORD"),
+    ca: read("ca.pem"),
+    otherCa: read("other-ca.pem"),
+    clientCert: read("client.pem"),
+    clientKey: read("client.key"),
+    caPath: `${tlsDir}/ca.pem`,
+  };
+}
+
+/**
+ * An unsigned JWS (`alg: none`) of the kind the broker's unsecured OAUTHBEARER validator accepts
+ * in tests: subject `sub`, expiring at `expiresAtMs`.
+ */
+export function unsecuredToken(sub: string, expiresAtMs: number): string {
+  const part = (json: unknown) =>
+    btoa(JSON.stringify(json)).replace(/=+$/, "").replaceAll("+", "-").replaceAll("/", "_");
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  return `${part({ alg: "none" })}.${
+    part({ sub, iat: nowSeconds, exp: Math.floor(expiresAtMs / 1000) })
+  }.`;
 }

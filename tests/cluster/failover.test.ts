@@ -29,10 +29,13 @@ function brokerSh(args: string[]): Promise<string> {
   });
 }
 
-const RECORDS = 60_000;
+const RECORDS = 500_000;
+/** Paced so that the stream spans several kill-and-restart cycles (about 40 s). */
+const RECORDS_PER_SECOND = 12_500;
 const PARTITIONS = 3;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test("3 nodes: leaders killed and restarted in turn; every record once, in order", async () => {
+test("3 nodes: leaders killed and restarted in turn while 500k records flow; every record once, in order", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kafka-edge-failover-"));
   try {
     const bootstrap = (await brokerSh(["start", "--dir", dir, "--nodes", "3", "--port", "29192"]))
@@ -53,19 +56,30 @@ test("3 nodes: leaders killed and restarted in turn; every record once, in order
       deliveryTimeoutMs: 120_000,
     });
     const sends: Promise<RecordMetadata>[] = [];
+    let sendingDone = false;
     const sending = (async () => {
+      const start = Date.now();
       for (let i = 0; i < RECORDS; i++) {
         sends.push(producer.send({ topic: "failover", key: `k${i % 30}`, value: String(i) }));
-        if (i % 500 === 499) await new Promise((resolve) => setTimeout(resolve, 20));
+        if (i % 1000 === 999) {
+          await sleep(Math.max(0, start + (i * 1000) / RECORDS_PER_SECOND - Date.now()));
+        }
       }
+      sendingDone = true;
     })();
-    // Kill and restart each node in turn while records flow.
-    for (const node of [1, 2, 3]) {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+    // SIGKILL each node in turn (each leads some of the partitions) and restart it, for as long
+    // as records are being sent.
+    let kills = 0;
+    while (!sendingDone) {
+      const node = (kills % 3) + 1;
+      await sleep(2000);
       await brokerSh(["kill-node", "--dir", dir, "--node", String(node)]);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      kills++;
+      await sleep(2000);
       await brokerSh(["start-node", "--dir", dir, "--node", String(node)]);
     }
+    assert.ok(kills >= 3, `only ${kills} kills while sending`);
+    console.log(`failover: ${kills} nodes killed and restarted while ${RECORDS} records were sent`);
     await sending;
     const results = await Promise.allSettled(sends);
     await producer.close();
@@ -89,6 +103,12 @@ test("3 nodes: leaders killed and restarted in turn; every record once, in order
       const order = read.filter((r) => r.partition === p).map((r) => Number(r.value));
       assert.deepEqual(order, [...order].sort((a, b) => a - b), `partition ${p} out of send order`);
     }
+    // Every promise resolved to where kcat found its record.
+    const at = new Map(read.map((r) => [`${r.partition}/${r.offset}`, r.value]));
+    results.forEach((result, i) => {
+      const meta = (result as PromiseFulfilledResult<RecordMetadata>).value;
+      assert.equal(at.get(`${meta.partition}/${meta.offset}`), String(i), `record ${i}`);
+    });
   } finally {
     await brokerSh(["stop", "--dir", dir]);
     rmSync(dir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import {
   KafkaProducer,
   ProducerClosedError,
   RecordTooLargeError,
+  SerializationError,
   TimeoutError,
 } from "../../mod.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
@@ -135,6 +136,40 @@ test("bad records reject with typed errors and do not disturb the others", async
   } finally {
     await p.close();
   }
+});
+
+test("serializers turn keys and values into bytes; one that throws fails only its record", async () => {
+  const topic = uniqueTopic("serializers");
+  await createTopic(topic, 1);
+  const p = new KafkaProducer<number, { n: number }>({
+    bootstrapServers: bootstrapServers(),
+    keySerializer: (key) => `key-${key}`,
+    valueSerializer: (value, t) => {
+      if (value.n === 13) throw new RangeError("unlucky");
+      return JSON.stringify({ ...value, t });
+    },
+  });
+  try {
+    const sends = [1, 13, 2].map((n) => p.send({ topic, key: n, value: { n } }));
+    const tombstone = p.send({ topic, key: 3, value: null }); // null skips the serializer
+    const [first, unlucky, second] = await Promise.allSettled(sends);
+    assert.equal(first.status, "fulfilled");
+    assert.equal(second.status, "fulfilled");
+    assert.equal(unlucky.status, "rejected");
+    const error = (unlucky as PromiseRejectedResult).reason;
+    assert.ok(error instanceof SerializationError, String(error));
+    assert.match(error.message, /valueSerializer.*unlucky/);
+    assert.ok(error.cause instanceof RangeError);
+    await tombstone;
+  } finally {
+    await p.close();
+  }
+  const read = await readTopic(topic);
+  assert.deepEqual(read.map((r) => [r.key, r.value]), [
+    ["key-1", JSON.stringify({ n: 1, t: topic })],
+    ["key-2", JSON.stringify({ n: 2, t: topic })],
+    ["key-3", null],
+  ]);
 });
 
 test("partitionsFor lists partitions with their leaders", async () => {

@@ -22,6 +22,8 @@ import { FindCoordinator } from "../../src/protocol/messages/find_coordinator.ts
 import { InitProducerId } from "../../src/protocol/messages/init_producer_id.ts";
 import { Metadata } from "../../src/protocol/messages/metadata.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
+import { SaslAuthenticate } from "../../src/protocol/messages/sasl_authenticate.ts";
+import { SaslHandshake } from "../../src/protocol/messages/sasl_handshake.ts";
 import { TxnOffsetCommit } from "../../src/protocol/messages/txn_offset_commit.ts";
 import { Reader } from "../../src/protocol/primitives.ts";
 import { encodeRecordBatch } from "../../src/protocol/record_batch.ts";
@@ -162,6 +164,9 @@ test("response decoders survive random and mutated frames with ProtocolError onl
         topics: [{ name: topic, partitions: [{ partitionIndex: 0, committedOffset: 1n }] }],
       })],
       [EndTxn, () => ({ ...ids, committed: true })],
+      // On a PLAINTEXT listener the broker answers both with ILLEGAL_SASL_STATE: real frames.
+      [SaslAuthenticate, () => ({ authBytes: new Uint8Array(8) })],
+      [SaslHandshake, () => ({ mechanism: "PLAIN" })],
     ];
     let decoders = 0;
     for (const [api, request] of requests) {

@@ -139,6 +139,16 @@ export const Produce: Api<ProduceRequest, ProduceResponse> = {
     if (flexible) w.emptyTaggedFields();
   },
 
+  encodedSizeHint(request: ProduceRequest): number {
+    // The record batches, and a generous bound on each field around them (UTF-8 ≤ 3 bytes/char).
+    let size = 16 + 3 * (request.transactionalId?.length ?? 0);
+    for (const topic of request.topics) {
+      size += 8 + 3 * topic.topic.length;
+      for (const p of topic.partitions) size += 16 + p.records.length;
+    }
+    return size;
+  },
+
   decodeResponse(r: Reader, version: number): ProduceResponse {
     const flexible = version >= FIRST_FLEXIBLE;
     const topics = r.array(flexible, (t) => {
