@@ -173,3 +173,19 @@ test("Ctrl-C: reading stops, what was read is delivered, exit code 130", async (
   assert.match(stderr, /interrupted: the rest of the input was not read/);
   assert.deepEqual((await readTopic(topic)).map((r) => r.value), ["one", "two"]);
 });
+
+test("--compression gzip: every record read back whole", async () => {
+  const topic = uniqueTopic("cli-compressed");
+  await createTopic(topic, 1);
+  const lines = Array.from(
+    { length: 500 },
+    (_, i) => `k${i % 5}:${"repetitive ".repeat(i % 20)}#${i}`,
+  );
+  const result = await runCli(
+    ["-t", topic, "-K", ":", "--compression", "gzip", "-q"],
+    lines.join("\n"),
+  );
+  assert.equal(result.code, 0, result.stderr);
+  const read = await readTopic(topic);
+  assert.deepEqual(read.map((r) => `${r.key}:${r.value}`), lines);
+});
