@@ -193,14 +193,7 @@ export class Connection {
       // The write itself may have found the socket closed (Bun reports it synchronously): the
       // connection has failed already and rejected what was in flight, so reject this one too.
       if (this.#closedError) {
-        this.#options.onRequestDone?.({
-          api: api as Api<unknown, unknown>,
-          version,
-          requestBytes,
-          responseBytes: 0,
-          latencyMs: performance.now() - startedAt,
-          error: this.#closedError,
-        });
+        this.#reportUnanswered(api, version, requestBytes, startedAt, this.#closedError);
         reject(this.#closedError);
         return;
       }
@@ -236,6 +229,18 @@ export class Connection {
     const { requestBytes } = this.#send(api, request, version);
     await this.#socket!.drained();
     const error = this.#closedError ?? undefined;
+    this.#reportUnanswered(api, version, requestBytes, startedAt, error);
+    if (error) throw error;
+  }
+
+  /** Tells the observer of a request that got no response (acks 0, or its write failed). */
+  #reportUnanswered<Req>(
+    api: Api<Req, unknown>,
+    version: number,
+    requestBytes: number,
+    startedAt: number,
+    error: Error | undefined,
+  ): void {
     this.#options.onRequestDone?.({
       api: api as Api<unknown, unknown>,
       version,
@@ -244,7 +249,6 @@ export class Connection {
       latencyMs: performance.now() - startedAt,
       error,
     });
-    if (error) throw error;
   }
 
   /** Closes the connection; requests in flight reject with a {@link ConnectionError}. */
