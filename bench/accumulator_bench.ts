@@ -8,31 +8,11 @@ import { BufferPool } from "../src/producer/buffer_pool.ts";
 import { partitionForKey, StickyPartitioner } from "../src/producer/partitioner.ts";
 import { serializeRecord } from "../src/producer/record.ts";
 import { ClusterMetadata } from "../src/producer/cluster_metadata.ts";
+import { metadataResponse } from "../tests/_lib/metadata_response.ts";
 
 const value = new Uint8Array(100).fill(0x61);
 const metadata = new ClusterMetadata(300_000);
-metadata.update({
-  throttleTimeMs: 0,
-  brokers: [{ nodeId: 1, host: "127.0.0.1", port: 9092, rack: null }],
-  clusterId: null,
-  controllerId: 1,
-  errorCode: 0,
-  topics: [{
-    errorCode: 0,
-    name: "bench",
-    topicId: new Uint8Array(16),
-    isInternal: false,
-    partitions: Array.from({ length: 6 }, (_, p) => ({
-      errorCode: 0,
-      partitionIndex: p,
-      leaderId: 1,
-      leaderEpoch: 0,
-      replicaNodes: [1],
-      isrNodes: [1],
-      offlineReplicas: [],
-    })),
-  }],
-}, Date.now());
+metadata.update(metadataResponse({ bench: [1, 1, 1, 1, 1, 1] }), Date.now());
 
 function setup() {
   const pool = new BufferPool(32 * 1024 * 1024, 16384);

@@ -190,8 +190,8 @@ export class Connection {
       version ??= this.versionOf(api);
       const startedAt = performance.now();
       const { correlationId, requestBytes } = this.#send(api, request, version);
-      // The write itself may have found the socket closed (Bun reports it synchronously): the
-      // connection has failed already and rejected what was in flight, so reject this one too.
+      // The write itself may have found the socket closed (`onClose` from inside `write`, see
+      // TransportEvents): the connection failed already, rejecting what was in flight; this too.
       if (this.#closedError) {
         this.#reportUnanswered(api, version, requestBytes, startedAt, this.#closedError);
         reject(this.#closedError);

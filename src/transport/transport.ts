@@ -30,7 +30,10 @@ export interface TlsOptions {
   rejectUnauthorized?: boolean;
 }
 
-/** Callbacks an adapter calls, always from the event loop, never re-entrantly from `write`. */
+/**
+ * Callbacks an adapter calls from the event loop. `onData` never comes from inside `write`;
+ * `onClose` may, when the write finds the socket closed (Bun's `write` reports it at once).
+ */
 export interface TransportEvents {
   /** Bytes arrived. The array is the receiver's to keep. */
   onData(chunk: Uint8Array): void;

@@ -123,19 +123,24 @@ export async function readTopic(
   return records;
 }
 
-/** Runs one of Kafka's Java tools (`broker.sh tool CLASS ...`) and returns its stdout. */
-export function kafkaTool(className: string, args: readonly string[]): Promise<string> {
+/** Runs `scripts/kafka/broker.sh` with `args` and returns its stdout. */
+export function brokerSh(args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       "bash",
-      ["scripts/kafka/broker.sh", "tool", className, ...args],
+      ["scripts/kafka/broker.sh", ...args],
       { timeout: 120_000, maxBuffer: 256 * 1024 * 1024 },
       (error, stdout, stderr) => {
-        if (error) reject(new Error(`${className} failed: ${stderr}`, { cause: error }));
+        if (error) reject(new Error(`broker.sh ${args.join(" ")}: ${stderr}`, { cause: error }));
         else resolve(stdout);
       },
     );
   });
+}
+
+/** Runs one of Kafka's Java tools (`broker.sh tool CLASS ...`) and returns its stdout. */
+export function kafkaTool(className: string, args: readonly string[]): Promise<string> {
+  return brokerSh(["tool", className, ...args]);
 }
 
 /** The TLS and SASL listeners of the test broker (`broker.sh start --secure`), and their secrets. */

@@ -6,28 +6,13 @@
  */
 
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { KafkaAdmin, KafkaProducer, type RecordMetadata } from "../../mod.ts";
-import { readTopic } from "../_lib/kafka.ts";
-
-function brokerSh(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "bash",
-      ["scripts/kafka/broker.sh", ...args],
-      { timeout: 120_000 },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`broker.sh ${args.join(" ")}: ${stderr}`, { cause: error }));
-        else resolve(stdout.trim());
-      },
-    );
-  });
-}
+import { brokerSh, readTopic } from "../_lib/kafka.ts";
 
 const RECORDS = 500_000;
 /** Paced so that the stream spans several kill-and-restart cycles (about 50 s). */
@@ -39,6 +24,7 @@ test("3 nodes: leaders killed and restarted in turn while 500k records flow; eve
   const dir = mkdtempSync(join(tmpdir(), "kafka-edge-failover-"));
   try {
     const bootstrap = (await brokerSh(["start", "--dir", dir, "--nodes", "3", "--port", "29192"]))
+      .trim()
       .split(",");
     const admin = await KafkaAdmin.connect({ bootstrapServers: bootstrap });
     await admin.createTopics([{

@@ -6,7 +6,6 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,21 +14,8 @@ import { Connection } from "../../src/network/connection.ts";
 import { parseEndpoint } from "../../src/network/bootstrap.ts";
 import { encodeRecordBatch } from "../../src/protocol/record_batch.ts";
 import { detectTransport } from "../../src/transport/detect.ts";
+import { brokerSh } from "../_lib/kafka.ts";
 import { produceBatch } from "../_lib/plain_client.ts";
-
-function brokerSh(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "bash",
-      ["scripts/kafka/broker.sh", ...args],
-      { timeout: 120_000 },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`broker.sh ${args.join(" ")}: ${stderr}`, { cause: error }));
-        else resolve(stdout.trim());
-      },
-    );
-  });
-}
 
 /** The partition's leader once metadata names one with at least two in-sync replicas, not `avoid`. */
 async function leaderOf(bootstrap: string[], topic: string, avoid = -1) {
@@ -82,6 +68,7 @@ test("three-node cluster: writes survive killing and restarting the leader", asy
   const dir = mkdtempSync(join(tmpdir(), "kafka-edge-cluster-"));
   try {
     const bootstrap = (await brokerSh(["start", "--dir", dir, "--nodes", "3", "--port", "29092"]))
+      .trim()
       .split(",");
     assert.equal(bootstrap.length, 3);
     const admin = await KafkaAdmin.connect({ bootstrapServers: bootstrap });

@@ -6,42 +6,20 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { MetadataResponse } from "../../src/protocol/messages/metadata.ts";
 import { RecordAccumulator } from "../../src/producer/accumulator.ts";
 import { BatchCompressor } from "../../src/producer/batch_compressor.ts";
 import { BufferPool } from "../../src/producer/buffer_pool.ts";
 import { ClusterMetadata } from "../../src/producer/cluster_metadata.ts";
 import type { ProducerBatch } from "../../src/producer/producer_batch.ts";
 import { serializeRecord } from "../../src/producer/record.ts";
+import { metadataResponse } from "../_lib/metadata_response.ts";
 
 const BATCH_SIZE = 16384;
 
 /** Topic "events", one partition led by node 1. */
 function cluster(): ClusterMetadata {
   const metadata = new ClusterMetadata(300_000);
-  const response: MetadataResponse = {
-    throttleTimeMs: 0,
-    brokers: [{ nodeId: 1, host: "127.0.0.1", port: 9001, rack: null }],
-    clusterId: null,
-    controllerId: 1,
-    errorCode: 0,
-    topics: [{
-      errorCode: 0,
-      name: "events",
-      topicId: new Uint8Array(16),
-      isInternal: false,
-      partitions: [{
-        errorCode: 0,
-        partitionIndex: 0,
-        leaderId: 1,
-        leaderEpoch: 0,
-        replicaNodes: [],
-        isrNodes: [],
-        offlineReplicas: [],
-      }],
-    }],
-  };
-  metadata.update(response, 0);
+  metadata.update(metadataResponse({ events: [1] }), 0);
   return metadata;
 }
 

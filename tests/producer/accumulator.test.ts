@@ -3,43 +3,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TimeoutError } from "../../src/errors.ts";
-import type { MetadataResponse } from "../../src/protocol/messages/metadata.ts";
 import { RecordAccumulator } from "../../src/producer/accumulator.ts";
 import { BufferPool } from "../../src/producer/buffer_pool.ts";
 import { ClusterMetadata } from "../../src/producer/cluster_metadata.ts";
 import { serializeRecord } from "../../src/producer/record.ts";
+import { metadataResponse } from "../_lib/metadata_response.ts";
 
 /** Topic "t" with partitions 0-3: partitions 0 and 2 led by node 1, 1 and 3 by node 2. */
 function cluster(): ClusterMetadata {
   const metadata = new ClusterMetadata(300_000);
-  const response: MetadataResponse = {
-    throttleTimeMs: 0,
-    brokers: [1, 2].map((nodeId) => ({
-      nodeId,
-      host: "127.0.0.1",
-      port: 9000 + nodeId,
-      rack: null,
-    })),
-    clusterId: null,
-    controllerId: 1,
-    errorCode: 0,
-    topics: [{
-      errorCode: 0,
-      name: "t",
-      topicId: new Uint8Array(16),
-      isInternal: false,
-      partitions: [0, 1, 2, 3].map((p) => ({
-        errorCode: 0,
-        partitionIndex: p,
-        leaderId: p % 2 === 0 ? 1 : 2,
-        leaderEpoch: 0,
-        replicaNodes: [],
-        isrNodes: [],
-        offlineReplicas: [],
-      })),
-    }],
-  };
-  metadata.update(response, 0);
+  metadata.update(metadataResponse({ t: [1, 2, 1, 2] }), 0);
   return metadata;
 }
 

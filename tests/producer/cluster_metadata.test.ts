@@ -7,30 +7,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ClusterMetadata } from "../../src/producer/cluster_metadata.ts";
 import type { MetadataResponse } from "../../src/protocol/messages/metadata.ts";
+import { metadataResponse } from "../_lib/metadata_response.ts";
 
 function response(topics: string[]): MetadataResponse {
-  return {
-    throttleTimeMs: 0,
-    brokers: [{ nodeId: 1, host: "127.0.0.1", port: 9092, rack: null }],
-    clusterId: null,
-    controllerId: 1,
-    errorCode: 0,
-    topics: topics.map((name) => ({
-      errorCode: 0,
-      name,
-      topicId: new Uint8Array(16),
-      isInternal: false,
-      partitions: [{
-        errorCode: 0,
-        partitionIndex: 0,
-        leaderId: 1,
-        leaderEpoch: 0,
-        replicaNodes: [1],
-        isrNodes: [1],
-        offlineReplicas: [],
-      }],
-    })),
-  };
+  return metadataResponse(Object.fromEntries(topics.map((name) => [name, [1]])));
 }
 
 test("a topic wanted while a Metadata request is in flight is asked for again", async () => {
