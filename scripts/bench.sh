@@ -19,7 +19,7 @@ bash scripts/setup.sh >&2
 if [[ -z "${KAFKA_BOOTSTRAP:-}" ]]; then
   broker_dir=$(mktemp -d -t kafka-edge-bench.XXXXXX)
   trap 'bash scripts/kafka/broker.sh stop --dir "$broker_dir" >&2 || true; rm -rf "$broker_dir"' EXIT
-  KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh start --dir "$broker_dir" --port "${KAFKA_BENCH_PORT:-39192}")
+  KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh start --dir "$broker_dir" --port "${KAFKA_BENCH_PORT:-auto}")
   export KAFKA_BOOTSTRAP
 fi
 rm -rf .tmp/node

@@ -41,7 +41,7 @@ if [[ -z "${KAFKA_BOOTSTRAP:-}" ]]; then
   # --secure adds the TLS and SASL listeners (ports P+2..P+6) that tests/security/ uses; their
   # addresses, the CA and the test user come from the broker's secure.env.
   KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh start --dir "$broker_dir" --secure \
-    --port "${KAFKA_TEST_PORT:-39092}")
+    --port "${KAFKA_TEST_PORT:-auto}")
   export KAFKA_BOOTSTRAP
   set -a
   # shellcheck disable=SC1091

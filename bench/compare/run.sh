@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The side-by-side comparison: kafka-edge (Deno, Bun, Node), kafkajs, @platformatic/kafka and
 # Kafka's Java producer, one after the other against one real broker (KAFKA_BOOTSTRAP, or one
-# started here on KAFKA_COMPARE_PORT, default 39292). Writes bench/compare/results/<date>.md,
+# started here on KAFKA_COMPARE_PORT, default a free port). Writes bench/compare/results/<date>.md,
 # .json and .png, and prints the .md's path.
 #
 # Usage: bash bench/compare/run.sh [--quick] [--clients "kafka-edge (Bun),kafkajs (Node 22)"] [--out DIR]
@@ -23,7 +23,7 @@ tsc -p tsconfig.node.json
 if [[ -z "${KAFKA_BOOTSTRAP:-}" ]]; then
   broker_dir=$(mktemp -d -t kafka-edge-compare.XXXXXX)
   trap 'bash scripts/kafka/broker.sh stop --dir "$broker_dir" >&2 || true; rm -rf "$broker_dir"' EXIT
-  KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh start --dir "$broker_dir" --port "${KAFKA_COMPARE_PORT:-39292}")
+  KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh start --dir "$broker_dir" --port "${KAFKA_COMPARE_PORT:-auto}")
   export KAFKA_BOOTSTRAP
 fi
 bench/compare/node_modules/.bin/node bench/compare/compare.ts "$@"

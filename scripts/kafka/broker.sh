@@ -63,7 +63,7 @@ Commands
       GetOffsetShell, MetadataQuorumCommand, kafka.tools.StorageTool.
   help
 
-Ports (--port P overrides the first broker port)
+Ports (--port P overrides the first broker port; --port auto picks a free P in 20000-32000)
   1 node : broker P (default 9092), controller P+1 (default 9093)
   3 nodes: brokers P, P+1, P+2 (default 19092-19094),
            controllers P+10, P+11, P+12 (default 19102-19104)
@@ -203,6 +203,22 @@ node_pid() {
 port_in_use() {
   # True if something accepts TCP connections on 127.0.0.1:$1.
   timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+# A base port P such that P..P+COUNT-1 are all free on 127.0.0.1, picked at random in
+# 20000-32000: below Linux's range for outgoing connections' local ports (32768-60999), so no
+# client connection can take one of them between this check and the broker's bind.
+free_port_base() {
+  local count=$1 base p try
+  for ((try = 0; try < 50; try++)); do
+    base=$((20000 + RANDOM % (12000 - count)))
+    for ((p = base; p < base + count; p++)); do
+      port_in_use "$p" && continue 2
+    done
+    printf '%s\n' "$base"
+    return
+  done
+  die "start: no $count free consecutive ports found in 20000-32000"
 }
 
 # kcat -L against node N's broker port; prints the metadata listing.
@@ -496,6 +512,8 @@ cmd_start() {
   [[ $secure == 0 || $nodes == 1 ]] || die "start: --secure is for one node"
   if [[ -z $port ]]; then
     if ((nodes == 1)); then port=9092; else port=19092; fi
+  elif [[ $port == auto ]]; then
+    port=$(free_port_base 13)
   fi
   if ! [[ $port =~ ^[0-9]+$ ]] || ((port < 1024 || port > 65000)); then
     die "start: bad --port '$port'"

@@ -23,7 +23,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 test("3 nodes: leaders killed and restarted in turn while 500k records flow; every record once, in order", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kafka-edge-failover-"));
   try {
-    const bootstrap = (await brokerSh(["start", "--dir", dir, "--nodes", "3", "--port", "29192"]))
+    const bootstrap = (await brokerSh(["start", "--dir", dir, "--nodes", "3", "--port", "auto"]))
       .trim()
       .split(",");
     const admin = await KafkaAdmin.connect({ bootstrapServers: bootstrap });

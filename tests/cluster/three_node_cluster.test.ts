@@ -67,7 +67,7 @@ async function produceOne(
 test("three-node cluster: writes survive killing and restarting the leader", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kafka-edge-cluster-"));
   try {
-    const bootstrap = (await brokerSh(["start", "--dir", dir, "--nodes", "3", "--port", "29092"]))
+    const bootstrap = (await brokerSh(["start", "--dir", dir, "--nodes", "3", "--port", "auto"]))
       .trim()
       .split(",");
     assert.equal(bootstrap.length, 3);
