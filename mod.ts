@@ -35,18 +35,21 @@ export type {
   RecordMetadata,
   Serializer,
 } from "./src/producer/record.ts";
-export type { Acks, ProducerConfig } from "./src/config.ts";
+export type { Acks, ProducerConfig } from "./src/producer/config.ts";
 export type { CompressionType } from "./src/compression/codec.ts";
 export type {
   SaslConfig,
   SaslOAuthBearerConfig,
   SaslPasswordConfig,
   SslConfig,
-} from "./src/security.ts";
-export type { OAuthBearerToken, OAuthBearerTokenProvider } from "./src/sasl/oauthbearer.ts";
+} from "./src/client/security/settings.ts";
+export type {
+  OAuthBearerToken,
+  OAuthBearerTokenProvider,
+} from "./src/client/security/sasl_oauthbearer.ts";
 export type { TransportName } from "./src/transport/detect.ts";
 export type { CustomPartitioner } from "./src/producer/partitioner.ts";
-export { type AdminOptions, KafkaAdmin, type NewTopic } from "./src/admin.ts";
+export { type AdminOptions, KafkaAdmin, type NewTopic } from "./src/admin/admin.ts";
 export type {
   BrokerMetadata,
   MetadataResponse,

@@ -7,7 +7,7 @@ import { RecordAccumulator } from "../src/producer/accumulator.ts";
 import { BufferPool } from "../src/producer/buffer_pool.ts";
 import { partitionForKey, StickyPartitioner } from "../src/producer/partitioner.ts";
 import { serializeRecord } from "../src/producer/record.ts";
-import { ClusterMetadata } from "../src/producer/cluster_metadata.ts";
+import { ClusterMetadata } from "../src/client/cluster_metadata.ts";
 import { metadataResponse } from "../tests/_lib/metadata_response.ts";
 
 const value = new Uint8Array(100).fill(0x61);

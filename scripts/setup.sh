@@ -5,8 +5,11 @@
 #   - openssl (Debian package)               only if openssl is not on PATH
 #   - Kafka broker + tools jars via Maven    only if scripts/kafka/lib is missing or
 #     into scripts/kafka/lib/                  was filled from a different pom.xml
-# A second run checks these and returns quickly.
+# A second run checks these and returns quickly. With --npm, only the npm packages (what the unit
+# tests need: no Java, no broker).
 set -euo pipefail
+npm_only=false
+[[ ${1:-} == --npm ]] && npm_only=true
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -40,7 +43,9 @@ as_root() {
 }
 
 # ---- Java (brokers, Kafka tools, golden-bytes helpers) ----
-if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
+if $npm_only; then
+  :
+elif [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
   :
 elif ! command -v java >/dev/null 2>&1; then
   die "java not found: install a JDK 17 or newer (Debian: apt-get install -y openjdk-17-jdk-headless) or set JAVA_HOME"
@@ -52,6 +57,11 @@ if [[ ! -d node_modules || ! -f node_modules/.package-lock.json ||
   command -v npm >/dev/null 2>&1 || die "npm not found: install Node.js 20 or newer"
   log "npm ci"
   npm ci --no-audit --no-fund
+fi
+
+if $npm_only; then
+  log "ok (node_modules)"
+  exit 0
 fi
 
 # ---- kcat ----

@@ -1,27 +1,35 @@
 #!/usr/bin/env bash
-# Runs the test suite against a real Kafka broker on Deno, Bun and Node, and ends with one line
-# "N passed, N failed" summing the three. The broker is the one named by KAFKA_BOOTSTRAP if set,
-# otherwise a fresh single-node broker (with its TLS and SASL listeners) started here and stopped
-# on exit. With KAFKA_BOOTSTRAP, tests/security/ also needs the variables of that broker's
+# Runs the test suite on Deno, Bun and Node, and ends with one line "N passed, N failed" summing
+# the three. docs/testing.md says which test goes where.
+#
+# --unit runs tests/unit/ only: no broker, no Java, no fixed port (under a minute). Otherwise the
+# tests run against a real Kafka broker: the one named by KAFKA_BOOTSTRAP if set, else a fresh
+# single-node broker (with its TLS and SASL listeners) started here on free ports and stopped on
+# exit. With KAFKA_BOOTSTRAP, tests/security/ also needs the variables of that broker's
 # secure.env (`broker.sh start --secure --dir DIR`, then `set -a; source DIR/secure.env`).
 # Runs the (idempotent, fast when already done) set-up first, so it works on a fresh machine.
 #
 # Every tests/**/*.test.ts is written with node:test and node:assert, so each runtime runs the
 # same files: Deno and Bun from TypeScript, Node from the build in .tmp/node (tsconfig.node.json).
+# Every test has its own timeout (tests/_lib/timeouts.ts; scripts/check_tests.ts checks it).
 # tests/cluster/ (three brokers of its own, ~40 s) tests the harness, tests/workers/ the
 # Cloudflare Workers runtime (workerd from npm), and tests/package/ (npm pack, install, produce
 # from Node, ~30 s) the npm package, not the runtime running them: Deno only.
 #
-# Usage: scripts/test.sh [--runtime deno|bun|node]... [test files or folders under tests/]
+# Usage: scripts/test.sh [--unit] [--runtime deno|bun|node]... [test files or folders under tests/]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh >&2
 export PATH="$PWD/node_modules/.bin:$PATH" NO_COLOR=1
 
+unit=false
 runtimes=()
 paths=()
 while [[ $# -gt 0 ]]; do
   case $1 in
+  --unit)
+    unit=true
+    shift
+    ;;
   --runtime)
     runtimes+=("$2")
     shift 2
@@ -33,9 +41,20 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ ${#runtimes[@]} -gt 0 ]] || runtimes=(deno bun node)
-[[ ${#paths[@]} -gt 0 ]] || paths=(tests)
+if $unit; then
+  [[ ${#paths[@]} -eq 0 ]] || { echo "--unit runs tests/unit/: name no files" >&2; exit 2; }
+  paths=(tests/unit)
+  bash scripts/setup.sh --npm >&2
+else
+  [[ ${#paths[@]} -gt 0 ]] || paths=(tests)
+  bash scripts/setup.sh >&2
+fi
 
-if [[ -z "${KAFKA_BOOTSTRAP:-}" ]]; then
+if $unit; then
+  # A unit test that reaches for a broker fails rather than finding one.
+  unset KAFKA_BOOTSTRAP
+  echo "unit tests: no broker" >&2
+elif [[ -z "${KAFKA_BOOTSTRAP:-}" ]]; then
   broker_dir=$(mktemp -d -t kafka-edge-test.XXXXXX)
   trap 'bash scripts/kafka/broker.sh stop --dir "$broker_dir" >&2 || true; rm -rf "$broker_dir"' EXIT
   # --secure adds the TLS and SASL listeners (ports P+2..P+6) that tests/security/ uses; their
@@ -48,7 +67,7 @@ if [[ -z "${KAFKA_BOOTSTRAP:-}" ]]; then
   source "$broker_dir/secure.env"
   set +a
 fi
-echo "testing against Kafka at $KAFKA_BOOTSTRAP" >&2
+$unit || echo "testing against Kafka at $KAFKA_BOOTSTRAP" >&2
 
 all_files=$(find "${paths[@]}" -name '*.test.ts' | sort)
 portable_files=$(grep -v -E '^tests/(cluster|workers|package)/' <<<"$all_files" || true)

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { errorName, isRetriableErrorCode } from "./protocol/error_codes.ts";
+import { errorName, isRetriableErrorCode } from "./error_codes.ts";
 import type { RecordMetadata } from "./producer/record.ts";
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ProducerConfig } from "../config.ts";
+import type { ProducerConfig } from "../producer/config.ts";
 
 /** The command line is wrong: the CLI prints the message and the usage, and exits with 2. */
 export class UsageError extends Error {

@@ -9,7 +9,7 @@
  */
 
 import { Deferred } from "../async.ts";
-import type { ProducerConfig } from "../config.ts";
+import type { ProducerConfig } from "../producer/config.ts";
 import { ConfigError } from "../errors.ts";
 import { KafkaProducer } from "../producer/producer.ts";
 import type { ProducerRecord } from "../producer/record.ts";

@@ -11,7 +11,7 @@ import { TimeoutError } from "../errors.ts";
 import { estimateRecordSize, RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
 import type { BatchCompressor } from "./batch_compressor.ts";
 import { type BufferPool, POOLED_SIZE_MULTIPLES } from "./buffer_pool.ts";
-import type { ClusterMetadata } from "./cluster_metadata.ts";
+import type { ClusterMetadata } from "../client/cluster_metadata.ts";
 import { ProducerBatch } from "./producer_batch.ts";
 import type { RecordMetadata, SerializedRecord } from "./record.ts";
 

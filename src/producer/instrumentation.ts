@@ -8,8 +8,8 @@
  */
 
 import type { Logger } from "../logger.ts";
-import type { RequestOutcome } from "../network/connection.ts";
-import type { NetworkObserver } from "../network/network_client.ts";
+import type { RequestOutcome } from "../client/connection.ts";
+import type { NetworkObserver } from "../client/network_client.ts";
 import { Produce } from "../protocol/messages/produce.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import { ProducerEvents } from "./events.ts";

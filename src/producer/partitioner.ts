@@ -4,7 +4,7 @@
  * - **Keyed records**: {@link keyedPartition}, `toPositive(murmur2(key)) % numPartitions`, the
  *   Java client's `BuiltInPartitioner.partitionForKey`. {@link murmur2} is bit-for-bit Kafka's
  *   `org.apache.kafka.common.utils.Utils.murmur2` (checked against Kafka's own code by
- *   `tests/producer/partitioner.test.ts`), so a key lands on the same partition whichever client
+ *   `tests/golden/murmur2.test.ts`), so a key lands on the same partition whichever client
  *   wrote it (librdkafka calls this partitioner `murmur2_random`).
  * - **Records without a key**: {@link StickyPartitioner}, the uniform sticky partitioner of KIP-794
  *   (the Java default since Kafka 3.3): all of a topic's unkeyed records go to one partition until

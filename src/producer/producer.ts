@@ -16,7 +16,7 @@ import {
   type ProducerConfig,
   type ResolvedProducerConfig,
   resolveProducerConfig,
-} from "../config.ts";
+} from "./config.ts";
 import {
   AbortError,
   type AuthenticationError,
@@ -27,15 +27,15 @@ import {
   TransactionStateError,
 } from "../errors.ts";
 import { SILENT_LOGGER } from "../logger.ts";
-import { parseEndpoint } from "../network/bootstrap.ts";
-import { NetworkClient } from "../network/network_client.ts";
+import { parseEndpoint } from "../client/bootstrap.ts";
+import { NetworkClient } from "../client/network_client.ts";
 import { estimateRecordSize, RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
 import { resolveTransport } from "../transport/detect.ts";
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.ts";
 import { RecordAccumulator } from "./accumulator.ts";
 import { BatchCompressor } from "./batch_compressor.ts";
 import { BufferPool } from "./buffer_pool.ts";
-import { ClusterMetadata } from "./cluster_metadata.ts";
+import { ClusterMetadata } from "../client/cluster_metadata.ts";
 import type { ProducerEventListener, ProducerEventMap } from "./events.ts";
 import { Instrumentation } from "./instrumentation.ts";
 import type { ProducerMetricValues } from "./metrics.ts";

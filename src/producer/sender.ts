@@ -10,8 +10,8 @@
 
 import { WakeSignal } from "../async.ts";
 import { KafkaBrokerError, KafkaEdgeError, ProducerFencedError, ProtocolError } from "../errors.ts";
-import type { NetworkClient } from "../network/network_client.ts";
-import { ErrorCode } from "../protocol/error_codes.ts";
+import type { NetworkClient } from "../client/network_client.ts";
+import { ErrorCode } from "../error_codes.ts";
 import { InitProducerId } from "../protocol/messages/init_producer_id.ts";
 import { Metadata } from "../protocol/messages/metadata.ts";
 import {
@@ -23,7 +23,7 @@ import {
 import type { Endpoint } from "../transport/transport.ts";
 import type { RecordAccumulator } from "./accumulator.ts";
 import type { BatchCompressor } from "./batch_compressor.ts";
-import type { ClusterMetadata } from "./cluster_metadata.ts";
+import type { ClusterMetadata } from "../client/cluster_metadata.ts";
 import type { Idempotence } from "./idempotence.ts";
 import type { Instrumentation } from "./instrumentation.ts";
 import type { Transactions } from "./transactions.ts";

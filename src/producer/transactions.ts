@@ -19,8 +19,8 @@ import {
   TimeoutError,
   TransactionStateError,
 } from "../errors.ts";
-import type { Connection } from "../network/connection.ts";
-import type { NetworkClient } from "../network/network_client.ts";
+import type { Connection } from "../client/connection.ts";
+import type { NetworkClient } from "../client/network_client.ts";
 import type { Api } from "../protocol/api.ts";
 import { AddOffsetsToTxn } from "../protocol/messages/add_offsets_to_txn.ts";
 import { AddPartitionsToTxn } from "../protocol/messages/add_partitions_to_txn.ts";
@@ -29,7 +29,7 @@ import { CoordinatorKeyType, FindCoordinator } from "../protocol/messages/find_c
 import { InitProducerId } from "../protocol/messages/init_producer_id.ts";
 import { TxnOffsetCommit } from "../protocol/messages/txn_offset_commit.ts";
 import type { Endpoint } from "../transport/transport.ts";
-import type { ClusterMetadata } from "./cluster_metadata.ts";
+import type { ClusterMetadata } from "../client/cluster_metadata.ts";
 import type { Idempotence } from "./idempotence.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 

@@ -3,10 +3,10 @@
  * creation, and waiting until a new topic's partitions have leaders.
  */
 
-import { KafkaAdmin } from "../../src/admin.ts";
+import { KafkaAdmin } from "../../src/admin/admin.ts";
 import { KafkaBrokerError } from "../../src/errors.ts";
-import { connectAny, parseEndpoint } from "../../src/network/bootstrap.ts";
-import type { Connection } from "../../src/network/connection.ts";
+import { connectAny, parseEndpoint } from "../../src/client/bootstrap.ts";
+import type { Connection } from "../../src/client/connection.ts";
 import type { MetadataResponse } from "../../src/protocol/messages/metadata.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
 import { detectTransport } from "../../src/transport/detect.ts";

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Connection } from "../../src/network/connection.ts";
+import { Connection } from "../../src/client/connection.ts";
 import { RecordBatchWriter, type RecordHeader } from "../../src/protocol/record_batch.ts";
 import { detectTransport } from "../../src/transport/detect.ts";
 import { readTopic, uniqueTopic } from "../_lib/kafka.ts";

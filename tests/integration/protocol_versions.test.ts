@@ -11,7 +11,7 @@ import { CreateTopics } from "../../src/protocol/messages/create_topics.ts";
 import { Metadata } from "../../src/protocol/messages/metadata.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
 import { encodeRecordBatch } from "../../src/protocol/record_batch.ts";
-import type { Connection } from "../../src/network/connection.ts";
+import type { Connection } from "../../src/client/connection.ts";
 import { uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic, openConnection, produceBatch } from "../_lib/plain_client.ts";
 

@@ -14,7 +14,7 @@ import {
   KafkaProducer,
   type RecordMetadata,
 } from "../../mod.ts";
-import { resolveProducerConfig } from "../../src/config.ts";
+import { resolveProducerConfig } from "../../src/producer/config.ts";
 import { detectTransport } from "../../src/transport/detect.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";

@@ -15,8 +15,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ProtocolError } from "../../src/errors.ts";
-import { connectAny } from "../../src/network/bootstrap.ts";
-import type { Connection } from "../../src/network/connection.ts";
+import { connectAny } from "../../src/client/bootstrap.ts";
+import type { Connection } from "../../src/client/connection.ts";
 import type { Api } from "../../src/protocol/api.ts";
 import { AddOffsetsToTxn } from "../../src/protocol/messages/add_offsets_to_txn.ts";
 import { AddPartitionsToTxn } from "../../src/protocol/messages/add_partitions_to_txn.ts";

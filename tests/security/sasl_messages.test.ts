@@ -7,9 +7,9 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Connection } from "../../src/network/connection.ts";
-import { parseEndpoint } from "../../src/network/bootstrap.ts";
-import { ErrorCode, errorName } from "../../src/protocol/error_codes.ts";
+import { Connection } from "../../src/client/connection.ts";
+import { parseEndpoint } from "../../src/client/bootstrap.ts";
+import { ErrorCode, errorName } from "../../src/error_codes.ts";
 import { SaslAuthenticate } from "../../src/protocol/messages/sasl_authenticate.ts";
 import { SaslHandshake } from "../../src/protocol/messages/sasl_handshake.ts";
 import { detectTransport } from "../../src/transport/detect.ts";

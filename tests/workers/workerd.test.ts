@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseEndpoint } from "../../src/network/bootstrap.ts";
+import { parseEndpoint } from "../../src/client/bootstrap.ts";
 import { keyedPartition } from "../../src/producer/partitioner.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";

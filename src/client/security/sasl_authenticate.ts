@@ -1,0 +1,51 @@
+/**
+ * Runs a SASL mechanism over one connection: SaslHandshake names the mechanism, then
+ * SaslAuthenticate rounds carry its messages until it is done. Used right after ApiVersions on a
+ * new connection, and again when the broker's session lifetime runs out (KIP-368).
+ *
+ * @module
+ */
+
+import { AuthenticationError } from "../../errors.ts";
+import type { Api } from "../../protocol/api.ts";
+import { ErrorCode, errorName } from "../../error_codes.ts";
+import { SaslAuthenticate } from "../../protocol/messages/sasl_authenticate.ts";
+import { SaslHandshake } from "../../protocol/messages/sasl_handshake.ts";
+import type { SaslMechanism } from "./sasl_mechanism.ts";
+
+/** What authentication needs of a connection. */
+export interface SaslChannel {
+  request<Req, Res>(api: Api<Req, Res>, request: Req): Promise<Res>;
+}
+
+/**
+ * Authenticates with `mechanism`; resolves with the session lifetime the broker set (0: no
+ * limit). Rejects with {@link AuthenticationError} naming the mechanism and the broker's message.
+ */
+export async function authenticate(
+  channel: SaslChannel,
+  mechanism: SaslMechanism,
+): Promise<number> {
+  const handshake = await channel.request(SaslHandshake, { mechanism: mechanism.name });
+  if (handshake.errorCode !== ErrorCode.NONE) {
+    const enabled = handshake.mechanisms.join(", ") || "none";
+    throw new AuthenticationError(
+      mechanism.name,
+      `the broker refused the mechanism (${errorName(handshake.errorCode)}); ` +
+        `it has enabled: ${enabled}`,
+    );
+  }
+  const exchange = mechanism.exchange();
+  let message: Uint8Array | null = await exchange.start();
+  for (;;) {
+    const response = await channel.request(SaslAuthenticate, { authBytes: message });
+    if (response.errorCode !== ErrorCode.NONE) {
+      throw new AuthenticationError(
+        mechanism.name,
+        response.errorMessage ?? errorName(response.errorCode),
+      );
+    }
+    message = await exchange.next(response.authBytes);
+    if (message === null) return Number(response.sessionLifetimeMs);
+  }
+}

@@ -1,0 +1,43 @@
+/** LineSplitter: lines cut at "\n" whatever the chunk boundaries, bytes kept exactly. */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { LineSplitter } from "../../../src/cli/line_splitter.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function splitInChunks(text: string, chunkSize: number): string[] {
+  const bytes = encoder.encode(text);
+  const splitter = new LineSplitter();
+  const lines: string[] = [];
+  for (let at = 0; at < bytes.length; at += chunkSize) {
+    for (const line of splitter.push(bytes.subarray(at, at + chunkSize))) {
+      lines.push(decoder.decode(line));
+    }
+  }
+  const last = splitter.finish();
+  if (last) lines.push(decoder.decode(last));
+  return lines;
+}
+
+test("the same lines for every chunk size, multi-byte characters cut anywhere", () => {
+  const text = "alpha\nbéta\n\n€uro ✓\n" + "long ".repeat(50) + "\nno newline at the end";
+  const expected = text.split("\n");
+  for (const size of [1, 2, 3, 7, 64, text.length * 4]) {
+    assert.deepEqual(splitInChunks(text, size), expected, `chunks of ${size} bytes`);
+  }
+});
+
+test("a final newline leaves no extra line; an empty stream none at all", () => {
+  assert.deepEqual(splitInChunks("a\nb\n", 3), ["a", "b"]);
+  assert.deepEqual(splitInChunks("", 3), []);
+  assert.deepEqual(splitInChunks("\n", 1), [""]);
+});
+
+test("lines within one chunk are views of it, not copies", () => {
+  const chunk = encoder.encode("one\ntwo\n");
+  const [one, two] = new LineSplitter().push(chunk);
+  assert.equal(one.buffer, chunk.buffer);
+  assert.equal(two.byteOffset, chunk.byteOffset + 4);
+});
