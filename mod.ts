@@ -28,6 +28,7 @@ export type {
 export type { WritableRecord } from "./src/producer/writable.ts";
 export type { LogFields, Logger } from "./src/logger.ts";
 export type { TransactionOffset } from "./src/producer/transactions.ts";
+export { SendBatchError } from "./src/producer/send_batch.ts";
 export type {
   ProducerRecord,
   RecordData,
@@ -49,13 +50,14 @@ export type {
 } from "./src/client/security/sasl_oauthbearer.ts";
 export type { TransportName } from "./src/transport/detect.ts";
 export type { CustomPartitioner } from "./src/producer/partitioner.ts";
-export { type AdminOptions, KafkaAdmin, type NewTopic } from "./src/admin/admin.ts";
+export { KafkaAdmin, type NewTopic } from "./src/admin/admin.ts";
+export type { AdminOptions } from "./src/admin/config.ts";
 export type {
   BrokerMetadata,
-  MetadataResponse,
+  ClusterInfo,
   PartitionMetadata,
   TopicMetadata,
-} from "./src/protocol/messages/metadata.ts";
+} from "./src/admin/metadata.ts";
 export {
   AbortError,
   AuthenticationError,
@@ -69,7 +71,6 @@ export {
   ProducerFencedError,
   ProtocolError,
   RecordTooLargeError,
-  SendBatchError,
   SerializationError,
   TimeoutError,
   TlsError,

@@ -5,6 +5,10 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 deno fmt --check
 deno lint
+# Nothing imports against the layers of scripts/layers.json (docs/architecture.md), and every
+# test has a timeout.
+deno run --allow-read --allow-env scripts/check_layers.ts
+deno run --allow-read --allow-env scripts/check_tests.ts
 # The package, and the examples in its doc comments; then everything else.
 deno check --doc mod.ts cli.ts src/
 deno check tests/ scripts/

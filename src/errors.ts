@@ -1,12 +1,12 @@
 /**
  * Typed errors. Every error this package throws or rejects with is a {@link KafkaEdgeError},
- * so callers can tell ours from their own with one `instanceof`.
+ * so callers can tell ours from their own with one `instanceof`. (`SendBatchError`, which carries
+ * records' metadata, lives with the producer: src/producer/send_batch.ts.)
  *
  * @module
  */
 
 import { errorName, isRetriableErrorCode } from "./error_codes.ts";
-import type { RecordMetadata } from "./producer/record.ts";
 
 /**
  * Base class of every error raised by kafka-edge.
@@ -161,22 +161,3 @@ export class TlsError extends AuthenticationError {
  * memory): it was not sent. `cause` is the signal's reason. Named "AbortError", as the DOM's is.
  */
 export class AbortError extends KafkaEdgeError {}
-
-/**
- * `sendBatch()` could not deliver every record. `results` has one entry per record taken from
- * the iterable, in order: its metadata, or the error it failed with.
- */
-export class SendBatchError extends KafkaEdgeError {
-  /** Per record taken from the input, in order: where it was written, or why it failed. */
-  readonly results: readonly (RecordMetadata | Error)[];
-  /** How many entries of `results` are errors. */
-  readonly failedCount: number;
-
-  /** `cause` becomes the first error in `results`. */
-  constructor(message: string, results: readonly (RecordMetadata | Error)[]) {
-    const firstError = results.find((r): r is Error => r instanceof Error);
-    super(message, { cause: firstError });
-    this.results = results;
-    this.failedCount = results.filter((r) => r instanceof Error).length;
-  }
-}

@@ -5,27 +5,16 @@
  * @module
  */
 
-import { KafkaBrokerError } from "../errors.ts";
 import { connectAny, parseEndpoint } from "../client/bootstrap.ts";
 import type { Connection } from "../client/connection.ts";
 import { ErrorCode } from "../error_codes.ts";
+import { KafkaBrokerError } from "../errors.ts";
 import { CreateTopics } from "../protocol/messages/create_topics.ts";
-import { Metadata, type MetadataResponse } from "../protocol/messages/metadata.ts";
-import { detectTransport } from "../transport/detect.ts";
-import type { Transport } from "../transport/transport.ts";
+import { Metadata } from "../protocol/messages/metadata.ts";
+import { resolveTransport } from "../transport/detect.ts";
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.ts";
-
-/** Settings of {@link KafkaAdmin.connect}. */
-export interface AdminOptions {
-  /** `host:port` of one or more brokers. */
-  bootstrapServers: readonly string[];
-  /** Sent with every request. Default "kafka-edge-admin". */
-  clientId?: string;
-  /** How long to wait for a response. Default 30000. */
-  requestTimeoutMs?: number;
-  /** Defaults to the current runtime's transport. */
-  transport?: Transport;
-}
+import { type AdminOptions, resolveAdminOptions } from "./config.ts";
+import { type ClusterInfo, clusterInfo } from "./metadata.ts";
 
 /** A topic to create. */
 export interface NewTopic {
@@ -61,17 +50,25 @@ export class KafkaAdmin {
     this.#connection = connection;
   }
 
-  /** Connects to the first reachable bootstrap broker. */
+  /**
+   * Connects to the first reachable bootstrap broker (with TLS and SASL when configured). Rejects
+   * with {@link ConfigError} naming the field for invalid options, {@link AuthenticationError}
+   * when the broker refuses the credentials or the TLS handshake fails, else
+   * {@link ConnectionError}.
+   */
   static async connect(options: AdminOptions): Promise<KafkaAdmin> {
+    const config = resolveAdminOptions(options);
     const connection = await connectAny(
-      options.transport ?? detectTransport(),
-      options.bootstrapServers.map(parseEndpoint),
+      resolveTransport(config.transport),
+      config.bootstrapServers.map(parseEndpoint),
       {
-        clientId: options.clientId ?? "kafka-edge-admin",
-        requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+        clientId: config.clientId,
+        requestTimeoutMs: config.requestTimeoutMs,
         maxResponseSize: 100 * 1024 * 1024,
         softwareName: SOFTWARE_NAME,
         softwareVersion: SOFTWARE_VERSION,
+        tls: config.tls?.options,
+        sasl: config.sasl,
       },
     );
     return new KafkaAdmin(connection);
@@ -107,9 +104,19 @@ export class KafkaAdmin {
     }
   }
 
-  /** Metadata for `topics` (all topics when omitted); never creates a topic. */
-  metadata(topics: readonly string[] | null = null): Promise<MetadataResponse> {
-    return this.#connection.request(Metadata, { topics, allowAutoTopicCreation: false });
+  /**
+   * The brokers, and metadata for `topics` (all topics when omitted); never creates a topic. A
+   * topic's own error (e.g. UNKNOWN_TOPIC_OR_PARTITION) is in its `errorCode`.
+   */
+  async metadata(topics: readonly string[] | null = null): Promise<ClusterInfo> {
+    const response = await this.#connection.request(Metadata, {
+      topics,
+      allowAutoTopicCreation: false,
+    });
+    if (response.errorCode !== ErrorCode.NONE) {
+      throw new KafkaBrokerError(response.errorCode, "Metadata");
+    }
+    return clusterInfo(response);
   }
 
   /** Closes the connection. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ConfigError, ConnectionError } from "../errors.ts";
+import { AuthenticationError, ConfigError, ConnectionError } from "../errors.ts";
 import type { Endpoint, Transport } from "../transport/transport.ts";
 import { Connection, type ConnectionOptions } from "./connection.ts";
 
@@ -18,7 +18,10 @@ export function parseEndpoint(address: string): Endpoint {
   return { host: match[1], port };
 }
 
-/** Connects to the first of `endpoints` that answers, trying them in order. */
+/**
+ * Connects to the first of `endpoints` that answers, trying them in order. A refused
+ * authentication (SASL, or the TLS handshake) ends the search: the next broker would refuse it too.
+ */
 export async function connectAny(
   transport: Transport,
   endpoints: readonly Endpoint[],
@@ -29,6 +32,7 @@ export async function connectAny(
     try {
       return await Connection.open(transport, endpoint, options);
     } catch (error) {
+      if (error instanceof AuthenticationError) throw error;
       failures.push(error);
     }
   }

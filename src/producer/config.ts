@@ -7,26 +7,24 @@
 
 import { z } from "zod";
 import {
+  clientSchema,
+  int,
+  parseConfig,
+  type ResolvedSecurity,
+  resolveSecurity,
+} from "../client/config.ts";
+import type { SaslConfig, SslConfig } from "../client/security/settings.ts";
+import {
   COMPRESSION_LEVELS,
   COMPRESSION_TYPES,
   type CompressionType,
 } from "../compression/codec.ts";
 import { ConfigError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { parseEndpoint } from "../client/bootstrap.ts";
-import type { CustomPartitioner } from "./partitioner.ts";
-import type { RecordData, Serializer } from "./record.ts";
-import type { SaslMechanism } from "../client/security/sasl_mechanism.ts";
-import {
-  type SaslConfig,
-  saslMechanism,
-  saslSchema,
-  type SslConfig,
-  sslSchema,
-  TlsSettings,
-} from "../client/security/settings.ts";
 import type { TransportName } from "../transport/detect.ts";
 import type { Transport } from "../transport/transport.ts";
+import type { CustomPartitioner } from "./partitioner.ts";
+import type { RecordData, Serializer } from "./record.ts";
 
 /** Which replicas must have a record before the broker acknowledges it. */
 export type Acks = 0 | 1 | -1 | "all";
@@ -117,13 +115,8 @@ export interface ProducerConfig<K = RecordData, V = RecordData> {
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
-const int = (min: number, max = 2 ** 31 - 1) => z.number().int().min(min).max(max);
-
 const schema = z.strictObject({
-  bootstrapServers: z.array(z.string().refine(isEndpoint, "expected host:port")).min(
-    1,
-    "at least one broker address is needed",
-  ),
+  ...clientSchema,
   clientId: z.string().default("kafka-edge"),
   acks: z.literal([0, 1, -1, "all"]).default("all").transform((a) => (a === "all" ? -1 : a)),
   batchSize: int(0).default(16384),
@@ -160,15 +153,6 @@ const schema = z.strictObject({
     .optional(),
   compressionType: z.enum(COMPRESSION_TYPES).default("none"),
   compressionLevel: z.number().int().optional(),
-  transport: z.union([
-    z.enum(["deno", "bun", "node", "workers"]),
-    z.custom<Transport>(
-      (v) => typeof v === "object" && v !== null && typeof Reflect.get(v, "connect") === "function",
-      "expected a transport object",
-    ),
-  ]).optional(),
-  ssl: sslSchema.optional(),
-  sasl: saslSchema.optional(),
   logger: z.custom<Logger>(
     (v) =>
       typeof v === "object" && v !== null &&
@@ -180,14 +164,11 @@ const schema = z.strictObject({
 /** A validated configuration with every default filled in. */
 export type ResolvedProducerConfig =
   & Omit<z.output<typeof schema>, "deliveryTimeoutMs" | "enableIdempotence" | "ssl" | "sasl">
+  & ResolvedSecurity
   & {
     deliveryTimeoutMs: number;
     acks: 0 | 1 | -1;
     enableIdempotence: boolean;
-    /** TLS options, when `ssl` is set. */
-    tls: TlsSettings | undefined;
-    /** The SASL mechanism with its credentials, when `sasl` is set. */
-    sasl: SaslMechanism | undefined;
   };
 
 /** The settings idempotence needs, and what each must be. */
@@ -202,15 +183,6 @@ const IDEMPOTENCE_NEEDS = [
 ] as const;
 
 const DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
-
-function isEndpoint(address: string): boolean {
-  try {
-    parseEndpoint(address);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A level outside the codec's range, or for a codec without levels, is an error. */
 function checkCompressionLevel(type: CompressionType, level: number | undefined): void {
@@ -238,18 +210,7 @@ function checkCompressionLevel(type: CompressionType, level: number | undefined)
  * problems in the message.
  */
 export function resolveProducerConfig(input: unknown): ResolvedProducerConfig {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const keys = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : "";
-      const field = issue.path.join(".") || keys || "config";
-      return { field, text: `${field}: ${issue.message}` };
-    });
-    throw new ConfigError(`invalid producer config: ${problems.map((p) => p.text).join("; ")}`, {
-      field: problems[0].field,
-    });
-  }
-  const config = result.data;
+  const config = parseConfig(schema, input, "producer");
   checkCompressionLevel(config.compressionType, config.compressionLevel);
   // As in the Java client: the delivery timeout must leave room for lingering and one request;
   // an explicit value that does not is an error, the default is raised to fit.
@@ -269,8 +230,7 @@ export function resolveProducerConfig(input: unknown): ResolvedProducerConfig {
     ...rest,
     acks,
     deliveryTimeoutMs,
-    tls: ssl && new TlsSettings(ssl),
-    sasl: sasl && saslMechanism(sasl),
+    ...resolveSecurity(ssl, sasl),
   };
   const conflict = IDEMPOTENCE_NEEDS.find(([, , holds]) => !holds(resolved));
   if (config.transactionalId !== undefined && config.enableIdempotence === false) {

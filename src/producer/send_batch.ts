@@ -7,7 +7,7 @@
  */
 
 import { Deferred } from "../async.ts";
-import { SendBatchError } from "../errors.ts";
+import { KafkaEdgeError } from "../errors.ts";
 import type { ProducerRecord, RecordMetadata } from "./record.ts";
 import type { RecordSubmitter } from "./submitter.ts";
 
@@ -47,4 +47,23 @@ export async function sendAll<K, V>(
     );
   }
   return results as RecordMetadata[];
+}
+
+/**
+ * `sendBatch()` could not deliver every record. `results` has one entry per record taken from
+ * the iterable, in order: its metadata, or the error it failed with.
+ */
+export class SendBatchError extends KafkaEdgeError {
+  /** Per record taken from the input, in order: where it was written, or why it failed. */
+  readonly results: readonly (RecordMetadata | Error)[];
+  /** How many entries of `results` are errors. */
+  readonly failedCount: number;
+
+  /** `cause` becomes the first error in `results`. */
+  constructor(message: string, results: readonly (RecordMetadata | Error)[]) {
+    const firstError = results.find((r): r is Error => r instanceof Error);
+    super(message, { cause: firstError });
+    this.results = results;
+    this.failedCount = results.filter((r) => r instanceof Error).length;
+  }
 }

@@ -7,7 +7,7 @@ import { KafkaAdmin } from "../../src/admin/admin.ts";
 import { KafkaBrokerError } from "../../src/errors.ts";
 import { connectAny, parseEndpoint } from "../../src/client/bootstrap.ts";
 import type { Connection } from "../../src/client/connection.ts";
-import type { MetadataResponse } from "../../src/protocol/messages/metadata.ts";
+import type { ClusterInfo } from "../../mod.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
 import { detectTransport } from "../../src/transport/detect.ts";
 import { bootstrapServers } from "./kafka.ts";
@@ -27,7 +27,7 @@ export async function createTopic(
   name: string,
   numPartitions: number,
   configs: Record<string, string> = {},
-): Promise<MetadataResponse> {
+): Promise<ClusterInfo> {
   const admin = await KafkaAdmin.connect({ bootstrapServers: bootstrapServers() });
   try {
     await admin.createTopics([{ name, numPartitions, replicationFactor: 1, configs }]);

@@ -12,6 +12,7 @@ import { test } from "node:test";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import { cliCommand, type ProcessResult, runProcess } from "../_lib/run_process.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 function runCli(args: readonly string[], input: string): Promise<ProcessResult> {
   const [command, prefix] = cliCommand();
@@ -28,7 +29,9 @@ interface Line {
   value: string;
 }
 
-test("every line becomes a record: keys split at the separator, headers on each, order kept", async () => {
+test("every line becomes a record: keys split at the separator, headers on each, order kept", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("cli-lines");
   await createTopic(topic, 3);
   const lines: Line[] = Array.from(
@@ -84,7 +87,9 @@ test("every line becomes a record: keys split at the separator, headers on each,
   }
 });
 
-test("a record that fails: exit code 1, the error named, the other records written", async () => {
+test("a record that fails: exit code 1, the error named, the other records written", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("cli-too-large");
   await createTopic(topic, 1);
   const input = `first\n${"z".repeat(5000)}\nthird\n`;
@@ -95,7 +100,9 @@ test("a record that fails: exit code 1, the error named, the other records writt
   assert.deepEqual((await readTopic(topic)).map((r) => r.value), ["first", "third"]);
 });
 
-test("an unknown topic: exit code 1 once maxBlockMs has passed, saying so", async () => {
+test("an unknown topic: exit code 1 once maxBlockMs has passed, saying so", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("cli-missing");
   const result = await runCli(["-t", topic, "-X", "maxBlockMs=1500"], "a\nb\n");
   assert.equal(result.code, 1, result.stderr);
@@ -106,7 +113,9 @@ test("an unknown topic: exit code 1 once maxBlockMs has passed, saying so", asyn
   assert.match(result.stderr, /2 of 2 records failed/);
 });
 
-test("a bad command line or configuration: exit code 2 and the reason", async () => {
+test("a bad command line or configuration: exit code 2 and the reason", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const missingTopic = await runCli([], "a\n");
   assert.equal(missingTopic.code, 2);
   assert.match(missingTopic.stderr, /--topic is required/);
@@ -125,7 +134,9 @@ test("a bad command line or configuration: exit code 2 and the reason", async ()
   assert.match(unknownFlag.stderr, /unknown option "--frobnicate"/);
 });
 
-test("--progress: a live line with records/s, MB/s and errors, rewritten in place", async () => {
+test("--progress: a live line with records/s, MB/s and errors, rewritten in place", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("cli-progress");
   await createTopic(topic, 1);
   const count = 20_000;
@@ -143,7 +154,9 @@ test("--progress: a live line with records/s, MB/s and errors, rewritten in plac
   assert.equal((await readTopic(topic)).length, count);
 });
 
-test("Ctrl-C: reading stops, what was read is delivered, exit code 130", async () => {
+test("Ctrl-C: reading stops, what was read is delivered, exit code 130", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("cli-interrupt");
   await createTopic(topic, 1);
   const [command, prefix] = cliCommand();
@@ -174,18 +187,22 @@ test("Ctrl-C: reading stops, what was read is delivered, exit code 130", async (
   assert.deepEqual((await readTopic(topic)).map((r) => r.value), ["one", "two"]);
 });
 
-test("--compression gzip: every record read back whole", async () => {
-  const topic = uniqueTopic("cli-compressed");
-  await createTopic(topic, 1);
-  const lines = Array.from(
-    { length: 500 },
-    (_, i) => `k${i % 5}:${"repetitive ".repeat(i % 20)}#${i}`,
-  );
-  const result = await runCli(
-    ["-t", topic, "-K", ":", "--compression", "gzip", "-q"],
-    lines.join("\n"),
-  );
-  assert.equal(result.code, 0, result.stderr);
-  const read = await readTopic(topic);
-  assert.deepEqual(read.map((r) => `${r.key}:${r.value}`), lines);
-});
+test(
+  "--compression gzip: every record read back whole",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const topic = uniqueTopic("cli-compressed");
+    await createTopic(topic, 1);
+    const lines = Array.from(
+      { length: 500 },
+      (_, i) => `k${i % 5}:${"repetitive ".repeat(i % 20)}#${i}`,
+    );
+    const result = await runCli(
+      ["-t", topic, "-K", ":", "--compression", "gzip", "-q"],
+      lines.join("\n"),
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const read = await readTopic(topic);
+    assert.deepEqual(read.map((r) => `${r.key}:${r.value}`), lines);
+  },
+);

@@ -13,8 +13,11 @@ import { Metadata } from "../../src/protocol/messages/metadata.ts";
 import { detectTransport } from "../../src/transport/detect.ts";
 import type { Transport } from "../../src/transport/transport.ts";
 import { bootstrapServers } from "../_lib/kafka.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
-test("a write that finds the socket closed rejects its request at once", async () => {
+test("a write that finds the socket closed rejects its request at once", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const inner = detectTransport();
   let breakOnWrite = false;
   const transport: Transport = {

@@ -16,6 +16,7 @@ import { encodeRecordBatch } from "../../src/protocol/record_batch.ts";
 import { detectTransport } from "../../src/transport/detect.ts";
 import { brokerSh } from "../_lib/kafka.ts";
 import { produceBatch } from "../_lib/plain_client.ts";
+import { HARNESS_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 /** The partition's leader once metadata names one with at least two in-sync replicas, not `avoid`. */
 async function leaderOf(bootstrap: string[], topic: string, avoid = -1) {
@@ -64,7 +65,9 @@ async function produceOne(
   }
 }
 
-test("three-node cluster: writes survive killing and restarting the leader", async () => {
+test("three-node cluster: writes survive killing and restarting the leader", {
+  timeout: HARNESS_TIMEOUT_MS,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), "kafka-edge-cluster-"));
   try {
     const bootstrap = (await brokerSh(["start", "--dir", dir, "--nodes", "3", "--port", "auto"]))

@@ -12,6 +12,7 @@ import { KafkaProducer, type RecordMetadata } from "../../mod.ts";
 import type { CompressionType } from "../../src/compression/codec.ts";
 import { bootstrapServers, kafkaTool, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 type Codec = Exclude<CompressionType, "none">;
 const CODECS: Codec[] = ["gzip", "snappy", "lz4", "zstd"];
@@ -73,7 +74,9 @@ produced.catch(() => {}); // each test awaits it and reports the failure
 const position = (partition: number, offset: bigint) => `${partition}/${offset}`;
 
 for (const [i, codec] of CODECS.entries()) {
-  test(`${codec}: kcat reads every keyed record with its headers back byte for byte`, async () => {
+  test(`${codec}: kcat reads every keyed record with its headers back byte for byte`, {
+    timeout: BROKER_TIMEOUT_MS,
+  }, async () => {
     const { topic, sent } = (await produced)[i];
     const read = await readTopic(topic);
     assert.equal(read.length, sent.length, "every record once");
@@ -89,7 +92,9 @@ for (const [i, codec] of CODECS.entries()) {
   });
 }
 
-test("Kafka's ConsoleConsumer reads every codec's records back byte for byte", async () => {
+test("Kafka's ConsoleConsumer reads every codec's records back byte for byte", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const all = await produced;
   const total = all.reduce((n, p) => n + p.sent.length, 0);
   const out = await kafkaTool("org.apache.kafka.tools.consumer.ConsoleConsumer", [
@@ -129,7 +134,9 @@ test("Kafka's ConsoleConsumer reads every codec's records back byte for byte", a
   }
 });
 
-test("the broker stores the batches with the producer's codec (DumpLogSegments)", async () => {
+test("the broker stores the batches with the producer's codec (DumpLogSegments)", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const all = await produced;
   const dirs = JSON.parse(
     (await kafkaTool("org.apache.kafka.tools.LogDirsCommand", [
@@ -156,7 +163,9 @@ test("the broker stores the batches with the producer's codec (DumpLogSegments)"
   }
 });
 
-test("a compressed batch the broker finds too large is split, and every record arrives", async () => {
+test("a compressed batch the broker finds too large is split, and every record arrives", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("compressed-too-large");
   // Each record alone fits; a batch of them, even compressed, does not.
   await createTopic(topic, 1, { "max.message.bytes": "3000" });
@@ -183,7 +192,9 @@ test("a compressed batch the broker finds too large is split, and every record a
   metas.forEach((m, i) => assert.equal(byOffset.get(m.offset), values[i]));
 });
 
-test("compressed transactional batches: read_committed sees the committed records only", async () => {
+test("compressed transactional batches: read_committed sees the committed records only", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("compressed-txn");
   await createTopic(topic, 2);
   const producer = new KafkaProducer({

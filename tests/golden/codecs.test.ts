@@ -20,6 +20,7 @@ import {
   SHAPES,
   type TestRecord,
 } from "../_lib/codec_cases.ts";
+import { GOLDEN_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 interface JavaBatch {
   compression: string;
@@ -81,32 +82,38 @@ javaResult.catch(() => {}); // each test awaits it and reports the failure
 
 for (const { type, level, wasm } of CODECS) {
   const name = `${type}${wasm ? " (WebAssembly)" : ""} level ${level ?? "default"}`;
-  test(`${name}: Kafka's Java client reads every record back`, async () => {
-    const { cases, batches, read } = await javaResult;
-    assert.equal(read.length, cases.length, "one batch read per batch written");
-    cases.forEach((c, i) => {
-      if (c.codec !== type || c.level !== level || c.wasm !== wasm) return;
-      const java = read[i];
-      assert.equal(java.compression, type, c.shape);
-      const uncompressed = c.records.reduce((n, r) => n + (r.value?.length ?? 0), 0);
-      if (c.shape !== "incompressible bytes" && uncompressed > 1000) {
-        assert.ok(batches[i].length < uncompressed / 2, `${c.shape} compressed`);
-      }
-      assert.equal(java.records.length, c.records.length, c.shape);
-      c.records.forEach((r, n) => {
-        const got = java.records[n];
-        const where = `${c.shape}, record ${n}`;
-        assert.equal(got.offset, n, where);
-        assert.equal(got.timestamp, r.timestamp, where);
-        assert.equal(got.key, r.key && hex(r.key), where);
-        assert.equal(got.value, r.value && hex(r.value), where);
-        assert.deepEqual(got.headers, r.headers.map(([k, v]) => [hex(k), v && hex(v)]), where);
+  test(
+    `${name}: Kafka's Java client reads every record back`,
+    { timeout: GOLDEN_TIMEOUT_MS },
+    async () => {
+      const { cases, batches, read } = await javaResult;
+      assert.equal(read.length, cases.length, "one batch read per batch written");
+      cases.forEach((c, i) => {
+        if (c.codec !== type || c.level !== level || c.wasm !== wasm) return;
+        const java = read[i];
+        assert.equal(java.compression, type, c.shape);
+        const uncompressed = c.records.reduce((n, r) => n + (r.value?.length ?? 0), 0);
+        if (c.shape !== "incompressible bytes" && uncompressed > 1000) {
+          assert.ok(batches[i].length < uncompressed / 2, `${c.shape} compressed`);
+        }
+        assert.equal(java.records.length, c.records.length, c.shape);
+        c.records.forEach((r, n) => {
+          const got = java.records[n];
+          const where = `${c.shape}, record ${n}`;
+          assert.equal(got.offset, n, where);
+          assert.equal(got.timestamp, r.timestamp, where);
+          assert.equal(got.key, r.key && hex(r.key), where);
+          assert.equal(got.value, r.value && hex(r.value), where);
+          assert.deepEqual(got.headers, r.headers.map(([k, v]) => [hex(k), v && hex(v)]), where);
+        });
       });
-    });
-  });
+    },
+  );
 }
 
-test("compressionLevel bounds and defaults are Kafka's CompressionType's", async () => {
+test("compressionLevel bounds and defaults are Kafka's CompressionType's", {
+  timeout: GOLDEN_TIMEOUT_MS,
+}, async () => {
   const { levels } = await javaResult;
   for (const type of ["lz4", "zstd"] as const) {
     const ours = COMPRESSION_LEVELS[type]!;

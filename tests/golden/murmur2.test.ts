@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { keyedPartition, murmur2 } from "../../src/producer/partitioner.ts";
+import { GOLDEN_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const KEYS_FILE = "tests/golden/murmur2_keys.json";
 
@@ -40,7 +41,9 @@ function javaReference(): Promise<JavaReference> {
   });
 }
 
-test("murmur2 and keyedPartition equal Kafka's Java Utils.murmur2 and partitionForKey", async () => {
+test("murmur2 and keyedPartition equal Kafka's Java Utils.murmur2 and partitionForKey", {
+  timeout: GOLDEN_TIMEOUT_MS,
+}, async () => {
   const keys: KeySpec[] = JSON.parse(readFileSync(KEYS_FILE, "utf8"));
   const java = await javaReference();
   assert.match(java.kafkaVersion, /^4\./);

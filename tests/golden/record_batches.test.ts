@@ -12,6 +12,7 @@ import {
   readBatchRecords,
   type RecordHeader,
 } from "../../src/protocol/record_batch.ts";
+import { GOLDEN_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 interface GoldenCase {
   name: string;
@@ -55,7 +56,9 @@ function javaGoldenBatches(): Promise<Record<string, string>> {
   });
 }
 
-test("record batches are byte-identical to Kafka's Java MemoryRecordsBuilder", async () => {
+test("record batches are byte-identical to Kafka's Java MemoryRecordsBuilder", {
+  timeout: GOLDEN_TIMEOUT_MS,
+}, async () => {
   const cases: GoldenCase[] = JSON.parse(readFileSync(CASES_FILE, "utf8"));
   const golden = await javaGoldenBatches();
   assert.equal(Object.keys(golden).length, cases.length);

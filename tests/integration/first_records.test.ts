@@ -11,6 +11,7 @@ import { RecordBatchWriter, type RecordHeader } from "../../src/protocol/record_
 import { detectTransport } from "../../src/transport/detect.ts";
 import { readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic, produceBatch } from "../_lib/plain_client.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 interface TestRecord {
   partition: number;
@@ -44,7 +45,9 @@ function recordsFor(partition: number): TestRecord[] {
   ];
 }
 
-test("records produced through the codec read back byte for byte with kcat", async () => {
+test("records produced through the codec read back byte for byte with kcat", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("first-records");
   const metadata = await createTopic(topic, 3);
   const brokers = new Map(metadata.brokers.map((b) => [b.nodeId, b]));

@@ -14,6 +14,7 @@ import { encodeRecordBatch } from "../../src/protocol/record_batch.ts";
 import type { Connection } from "../../src/client/connection.ts";
 import { uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic, openConnection, produceBatch } from "../_lib/plain_client.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 /** The versions both this code and the broker speak, lowest first. */
 function sharedVersions(connection: Connection, api: Api<unknown, unknown>): number[] {
@@ -23,7 +24,7 @@ function sharedVersions(connection: Connection, api: Api<unknown, unknown>): num
   return versions;
 }
 
-test("ApiVersions v0-v4 all list the same API ranges", async () => {
+test("ApiVersions v0-v4 all list the same API ranges", { timeout: BROKER_TIMEOUT_MS }, async () => {
   const connection = await openConnection();
   try {
     const request = { clientSoftwareName: "kafka-edge-tests", clientSoftwareVersion: "0" };
@@ -41,65 +42,71 @@ test("ApiVersions v0-v4 all list the same API ranges", async () => {
   }
 });
 
-test("CreateTopics, Metadata and Produce at every shared version", async () => {
-  const connection = await openConnection();
-  try {
-    const createVersions = sharedVersions(connection, CreateTopics);
-    assert.ok(createVersions.includes(7), `CreateTopics versions ${createVersions}`);
-    for (const version of createVersions) {
-      const name = uniqueTopic(`create-v${version}`);
-      const response = await connection.request(CreateTopics, {
-        topics: [{
-          name,
-          numPartitions: 2,
-          replicationFactor: 1,
-          configs: { "retention.ms": "600000" },
-        }],
-        timeoutMs: 10_000,
-        validateOnly: false,
-      }, version);
-      assert.equal(response.topics[0].name, name);
-      assert.equal(response.topics[0].errorCode, 0, `CreateTopics v${version}`);
-      if (version >= 5) assert.equal(response.topics[0].numPartitions, 2);
-    }
+test(
+  "CreateTopics, Metadata and Produce at every shared version",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const connection = await openConnection();
+    try {
+      const createVersions = sharedVersions(connection, CreateTopics);
+      assert.ok(createVersions.includes(7), `CreateTopics versions ${createVersions}`);
+      for (const version of createVersions) {
+        const name = uniqueTopic(`create-v${version}`);
+        const response = await connection.request(CreateTopics, {
+          topics: [{
+            name,
+            numPartitions: 2,
+            replicationFactor: 1,
+            configs: { "retention.ms": "600000" },
+          }],
+          timeoutMs: 10_000,
+          validateOnly: false,
+        }, version);
+        assert.equal(response.topics[0].name, name);
+        assert.equal(response.topics[0].errorCode, 0, `CreateTopics v${version}`);
+        if (version >= 5) assert.equal(response.topics[0].numPartitions, 2);
+      }
 
-    const topic = uniqueTopic("versions");
-    await createTopic(topic, 2);
-    const metadataVersions = sharedVersions(connection, Metadata);
-    assert.ok(metadataVersions.includes(12), `Metadata versions ${metadataVersions}`);
-    for (const version of metadataVersions) {
-      const response = await connection.request(Metadata, {
-        topics: [topic],
-        allowAutoTopicCreation: false,
-      }, version);
-      assert.ok(response.brokers.length >= 1, `Metadata v${version} brokers`);
-      assert.equal(response.topics[0].name, topic);
-      assert.equal(response.topics[0].errorCode, 0);
-      assert.deepEqual(response.topics[0].partitions.map((p) => p.partitionIndex).sort(), [0, 1]);
-      if (version >= 10) assert.ok(response.topics[0].topicId.some((b) => b !== 0), "topic id");
-    }
+      const topic = uniqueTopic("versions");
+      await createTopic(topic, 2);
+      const metadataVersions = sharedVersions(connection, Metadata);
+      assert.ok(metadataVersions.includes(12), `Metadata versions ${metadataVersions}`);
+      for (const version of metadataVersions) {
+        const response = await connection.request(Metadata, {
+          topics: [topic],
+          allowAutoTopicCreation: false,
+        }, version);
+        assert.ok(response.brokers.length >= 1, `Metadata v${version} brokers`);
+        assert.equal(response.topics[0].name, topic);
+        assert.equal(response.topics[0].errorCode, 0);
+        assert.deepEqual(response.topics[0].partitions.map((p) => p.partitionIndex).sort(), [0, 1]);
+        if (version >= 10) assert.ok(response.topics[0].topicId.some((b) => b !== 0), "topic id");
+      }
 
-    const produceVersions = sharedVersions(connection, Produce);
-    assert.ok(produceVersions.includes(9), `Produce versions ${produceVersions}`);
-    let expectedOffset = 0n;
-    for (const version of produceVersions) {
-      const records = encodeRecordBatch([
-        {
-          timestamp: Date.now(),
-          key: null,
-          value: new TextEncoder().encode(`v${version}`),
-          headers: [],
-        },
-      ]);
-      const baseOffset = await produceBatch(connection, topic, 0, records, { acks: 1, version });
-      assert.equal(baseOffset, expectedOffset++, `Produce v${version} offset`);
+      const produceVersions = sharedVersions(connection, Produce);
+      assert.ok(produceVersions.includes(9), `Produce versions ${produceVersions}`);
+      let expectedOffset = 0n;
+      for (const version of produceVersions) {
+        const records = encodeRecordBatch([
+          {
+            timestamp: Date.now(),
+            key: null,
+            value: new TextEncoder().encode(`v${version}`),
+            headers: [],
+          },
+        ]);
+        const baseOffset = await produceBatch(connection, topic, 0, records, { acks: 1, version });
+        assert.equal(baseOffset, expectedOffset++, `Produce v${version} offset`);
+      }
+    } finally {
+      connection.close();
     }
-  } finally {
-    connection.close();
-  }
-});
+  },
+);
 
-test("Produce to a missing partition is answered with UNKNOWN_TOPIC_OR_PARTITION", async () => {
+test("Produce to a missing partition is answered with UNKNOWN_TOPIC_OR_PARTITION", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const connection = await openConnection();
   try {
     const response = await connection.request(Produce, {

@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import { type ProcessResult, runProcess } from "../_lib/run_process.ts";
+import { HARNESS_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -49,7 +50,9 @@ export const offset: bigint = meta.offset;
 new KafkaProducer({ bootstrapServers: ["127.0.0.1:9092"], lingerMs: "5" });
 `;
 
-test("npm pack, install the tarball, produce from plain Node by package name and with the bin", async () => {
+test("npm pack, install the tarball, produce from plain Node by package name and with the bin", {
+  timeout: HARNESS_TIMEOUT_MS,
+}, async () => {
   const work = await mkdtemp(join(tmpdir(), "kafka-edge-npm-"));
   try {
     const pack = await run("npm", ["pack", "--json", "--pack-destination", work], root);

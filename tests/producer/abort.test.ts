@@ -11,28 +11,35 @@ import { detectTransport } from "../../src/transport/detect.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import { throughRelays } from "../_lib/relay.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const isAbort = (reason: unknown) => (e: unknown) =>
   e instanceof AbortError && e.name === "AbortError" && e.cause === reason;
 
-test("an already aborted signal: rejected at once, nothing sent", async () => {
-  const topic = uniqueTopic("abort-early");
-  await createTopic(topic, 1);
-  const producer = new KafkaProducer({ bootstrapServers: bootstrapServers() });
-  try {
-    const reason = new Error("changed my mind");
-    await assert.rejects(
-      producer.send({ topic, value: "never" }, { signal: AbortSignal.abort(reason) }),
-      isAbort(reason),
-    );
-    await producer.send({ topic, value: "kept" });
-  } finally {
-    await producer.close();
-  }
-  assert.deepEqual((await readTopic(topic)).map((r) => r.value), ["kept"]);
-});
+test(
+  "an already aborted signal: rejected at once, nothing sent",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const topic = uniqueTopic("abort-early");
+    await createTopic(topic, 1);
+    const producer = new KafkaProducer({ bootstrapServers: bootstrapServers() });
+    try {
+      const reason = new Error("changed my mind");
+      await assert.rejects(
+        producer.send({ topic, value: "never" }, { signal: AbortSignal.abort(reason) }),
+        isAbort(reason),
+      );
+      await producer.send({ topic, value: "kept" });
+    } finally {
+      await producer.close();
+    }
+    assert.deepEqual((await readTopic(topic)).map((r) => r.value), ["kept"]);
+  },
+);
 
-test("aborted while waiting for metadata: rejected at once; the others go, in order", async () => {
+test("aborted while waiting for metadata: rejected at once; the others go, in order", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("abort-metadata");
   const producer = new KafkaProducer({
     bootstrapServers: bootstrapServers(),
@@ -63,7 +70,9 @@ test("aborted while waiting for metadata: rejected at once; the others go, in or
   assert.deepEqual((await readTopic(topic)).map((r) => r.value), ["b", "d"]);
 });
 
-test("aborted while waiting for buffer memory: not sent; appended records are delivered", async () => {
+test("aborted while waiting for buffer memory: not sent; appended records are delivered", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("abort-memory");
   await createTopic(topic, 1);
   const relayed = throughRelays(detectTransport());

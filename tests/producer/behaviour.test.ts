@@ -19,12 +19,15 @@ import {
 } from "../../mod.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 function producer(config: Partial<ConstructorParameters<typeof KafkaProducer>[0]> = {}) {
   return new KafkaProducer({ bootstrapServers: bootstrapServers(), ...config });
 }
 
-test("a lone record waits about lingerMs; a full batch goes at once", async () => {
+test("a lone record waits about lingerMs; a full batch goes at once", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("linger");
   await createTopic(topic, 1);
   const p = producer({ lingerMs: 400, batchSize: 2048 });
@@ -48,29 +51,35 @@ test("a lone record waits about lingerMs; a full batch goes at once", async () =
   }
 });
 
-test("flush sends buffered records at once and waits for them", async () => {
-  const topic = uniqueTopic("flush");
-  await createTopic(topic, 3);
-  const p = producer({ lingerMs: 60_000 });
-  try {
-    await p.partitionsFor(topic);
-    let settled = 0;
-    const sends = Array.from(
-      { length: 20 },
-      (_, i) => p.send({ topic, key: `k${i}`, value: `v${i}` }).then((m) => (settled++, m)),
-    );
-    const started = Date.now();
-    await p.flush();
-    assert.equal(settled, 20, "every record settled when flush resolved");
-    assert.ok(Date.now() - started < 10_000, "flush did not wait for lingerMs");
-    await Promise.all(sends);
-    assert.equal((await readTopic(topic)).length, 20);
-  } finally {
-    await p.close();
-  }
-});
+test(
+  "flush sends buffered records at once and waits for them",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const topic = uniqueTopic("flush");
+    await createTopic(topic, 3);
+    const p = producer({ lingerMs: 60_000 });
+    try {
+      await p.partitionsFor(topic);
+      let settled = 0;
+      const sends = Array.from(
+        { length: 20 },
+        (_, i) => p.send({ topic, key: `k${i}`, value: `v${i}` }).then((m) => (settled++, m)),
+      );
+      const started = Date.now();
+      await p.flush();
+      assert.equal(settled, 20, "every record settled when flush resolved");
+      assert.ok(Date.now() - started < 10_000, "flush did not wait for lingerMs");
+      await Promise.all(sends);
+      assert.equal((await readTopic(topic)).length, 20);
+    } finally {
+      await p.close();
+    }
+  },
+);
 
-test("close sends what is buffered; later sends reject; close is idempotent", async () => {
+test("close sends what is buffered; later sends reject; close is idempotent", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("close");
   await createTopic(topic, 1);
   const p = producer({ lingerMs: 60_000 });
@@ -84,15 +93,21 @@ test("close sends what is buffered; later sends reject; close is idempotent", as
   assert.equal((await readTopic(topic)).length, 10);
 });
 
-test("close with a timeout rejects what could not be sent", async () => {
-  const topic = uniqueTopic("never-created");
-  const p = producer({ maxBlockMs: 30_000 });
-  const pending = p.send({ topic, value: "waits for metadata forever" });
-  await p.close({ timeoutMs: 200 });
-  await assert.rejects(pending, ProducerClosedError);
-});
+test(
+  "close with a timeout rejects what could not be sent",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const topic = uniqueTopic("never-created");
+    const p = producer({ maxBlockMs: 30_000 });
+    const pending = p.send({ topic, value: "waits for metadata forever" });
+    await p.close({ timeoutMs: 200 });
+    await assert.rejects(pending, ProducerClosedError);
+  },
+);
 
-test("a topic created after the producer started is found by waiting for metadata", async () => {
+test("a topic created after the producer started is found by waiting for metadata", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("late-topic");
   const p = producer({ maxBlockMs: 20_000 });
   try {
@@ -107,7 +122,9 @@ test("a topic created after the producer started is found by waiting for metadat
   }
 });
 
-test("an unknown topic rejects after maxBlockMs with a TimeoutError", async () => {
+test("an unknown topic rejects after maxBlockMs with a TimeoutError", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const p = producer({ maxBlockMs: 800 });
   try {
     const started = Date.now();
@@ -119,7 +136,9 @@ test("an unknown topic rejects after maxBlockMs with a TimeoutError", async () =
   }
 });
 
-test("bad records reject with typed errors and do not disturb the others", async () => {
+test("bad records reject with typed errors and do not disturb the others", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("bad-input");
   await createTopic(topic, 2);
   const p = producer({ maxRequestSize: 10_000 });
@@ -138,7 +157,9 @@ test("bad records reject with typed errors and do not disturb the others", async
   }
 });
 
-test("serializers turn keys and values into bytes; one that throws fails only its record", async () => {
+test("serializers turn keys and values into bytes; one that throws fails only its record", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("serializers");
   await createTopic(topic, 1);
   const p = new KafkaProducer<number, { n: number }>({
@@ -172,25 +193,31 @@ test("serializers turn keys and values into bytes; one that throws fails only it
   ]);
 });
 
-test("partitionsFor lists partitions with their leaders", async () => {
-  const topic = uniqueTopic("partitions-for");
-  await createTopic(topic, 4);
-  const p = producer();
-  try {
-    const partitions = await p.partitionsFor(topic);
-    assert.deepEqual(partitions.map((x) => x.partition), [0, 1, 2, 3]);
-    const admin = await KafkaAdmin.connect({ bootstrapServers: bootstrapServers() });
-    const metadata = await admin.metadata([topic]);
-    admin.close();
-    for (const partition of metadata.topics[0].partitions) {
-      assert.equal(partitions[partition.partitionIndex].leader, partition.leaderId);
+test(
+  "partitionsFor lists partitions with their leaders",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const topic = uniqueTopic("partitions-for");
+    await createTopic(topic, 4);
+    const p = producer();
+    try {
+      const partitions = await p.partitionsFor(topic);
+      assert.deepEqual(partitions.map((x) => x.partition), [0, 1, 2, 3]);
+      const admin = await KafkaAdmin.connect({ bootstrapServers: bootstrapServers() });
+      const metadata = await admin.metadata([topic]);
+      admin.close();
+      for (const partition of metadata.topics[0].partitions) {
+        assert.equal(partitions[partition.partitionIndex].leader, partition.leaderId);
+      }
+    } finally {
+      await p.close();
     }
-  } finally {
-    await p.close();
-  }
-});
+  },
+);
 
-test("a broker's fatal error rejects at once with the Kafka code and name", async () => {
+test("a broker's fatal error rejects at once with the Kafka code and name", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("too-large");
   await createTopic(topic, 1, { "max.message.bytes": "2000" });
   const p = producer();
@@ -212,7 +239,9 @@ test("a broker's fatal error rejects at once with the Kafka code and name", asyn
   }
 });
 
-test("on a LogAppendTime topic, metadata carries the broker's append time", async () => {
+test("on a LogAppendTime topic, metadata carries the broker's append time", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("log-append-time");
   await createTopic(topic, 1, { "message.timestamp.type": "LogAppendTime" });
   const p = producer();
@@ -234,7 +263,9 @@ test("on a LogAppendTime topic, metadata carries the broker's append time", asyn
   }
 });
 
-test("no broker reachable: a send rejects after maxBlockMs, and close does not hang", async () => {
+test("no broker reachable: a send rejects after maxBlockMs, and close does not hang", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

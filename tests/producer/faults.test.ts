@@ -19,6 +19,7 @@ import { detectTransport } from "../../src/transport/detect.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import { type RelayedTransport, type RelayOptions, throughRelays } from "../_lib/relay.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const DELIVERY_TIMEOUT_MS = 20_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -93,7 +94,9 @@ async function closeAll(producer: KafkaProducer, relayed: RelayedTransport) {
   await relayed.close();
 }
 
-test("requests forwarded 7 bytes at a time, responses 1 byte at a time: exactly once, in order", async () => {
+test("requests forwarded 7 bytes at a time, responses 1 byte at a time: exactly once, in order", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("split");
   await createTopic(topic, 2);
   const { relayed, producer } = relayedProducer({ maxChunk: 7, responseChunk: 1 });
@@ -111,44 +114,50 @@ test("requests forwarded 7 bytes at a time, responses 1 byte at a time: exactly 
   await assertExactlyOnceInOrder(topic, Array.from({ length: 300 }, (_, i) => `v${i}`), outcomes);
 });
 
-test("connections cut in the middle of requests and of responses: reconnects, exactly once, in order", async () => {
-  const topic = uniqueTopic("cut-mid");
-  await createTopic(topic, 2);
-  const { relayed, producer } = relayedProducer({});
-  const values: string[] = [];
-  const sends: Promise<Outcome>[] = [];
-  let outcomes: Outcome[] = [];
-  const send = (count: number) => {
-    for (let i = 0; i < count; i++) {
-      const value = `v${values.length}`;
-      values.push(value);
-      sends.push(sendTimed(producer, topic, `k${values.length % 7}`, value));
-    }
-  };
-  try {
-    send(10);
-    await Promise.all(sends); // connected, metadata known
-    for (let round = 0; round < 6; round++) {
-      for (const relay of relayed.relays()) {
-        if (round % 2 === 0) relay.cutMidRequest();
-        else relay.cutMidResponse();
+test(
+  "connections cut in the middle of requests and of responses: reconnects, exactly once, in order",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const topic = uniqueTopic("cut-mid");
+    await createTopic(topic, 2);
+    const { relayed, producer } = relayedProducer({});
+    const values: string[] = [];
+    const sends: Promise<Outcome>[] = [];
+    let outcomes: Outcome[] = [];
+    const send = (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const value = `v${values.length}`;
+        values.push(value);
+        sends.push(sendTimed(producer, topic, `k${values.length % 7}`, value));
       }
-      send(250);
-      await sleep(100);
+    };
+    try {
+      send(10);
+      await Promise.all(sends); // connected, metadata known
+      for (let round = 0; round < 6; round++) {
+        for (const relay of relayed.relays()) {
+          if (round % 2 === 0) relay.cutMidRequest();
+          else relay.cutMidResponse();
+        }
+        send(250);
+        await sleep(100);
+      }
+      outcomes = await Promise.all(sends);
+      assertAllDelivered(outcomes);
+      const cuts = relayed.relays().map((r) => r.stats);
+      assert.ok(cuts.some((s) => s.cutMidRequest > 0), "no request was cut");
+      assert.ok(cuts.some((s) => s.cutMidResponse > 0), "no response was cut");
+      assert.ok(cuts.some((s) => s.connections > 2), "the producer did not reconnect");
+    } finally {
+      await closeAll(producer, relayed);
     }
-    outcomes = await Promise.all(sends);
-    assertAllDelivered(outcomes);
-    const cuts = relayed.relays().map((r) => r.stats);
-    assert.ok(cuts.some((s) => s.cutMidRequest > 0), "no request was cut");
-    assert.ok(cuts.some((s) => s.cutMidResponse > 0), "no response was cut");
-    assert.ok(cuts.some((s) => s.connections > 2), "the producer did not reconnect");
-  } finally {
-    await closeAll(producer, relayed);
-  }
-  await assertExactlyOnceInOrder(topic, values, outcomes);
-});
+    await assertExactlyOnceInOrder(topic, values, outcomes);
+  },
+);
 
-test("a broker black-holed for a while (requests time out): nothing lost, nothing twice", async () => {
+test("a broker black-holed for a while (requests time out): nothing lost, nothing twice", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("black-hole-short");
   await createTopic(topic, 2);
   const { relayed, producer } = relayedProducer({}, { requestTimeoutMs: 1000 });
@@ -174,68 +183,79 @@ test("a broker black-holed for a while (requests time out): nothing lost, nothin
   await assertExactlyOnceInOrder(topic, values, outcomes);
 });
 
-test("a broker black-holed for good: every promise rejects by deliveryTimeoutMs; then it recovers", async () => {
-  const topic = uniqueTopic("black-hole");
-  await createTopic(topic, 2);
-  const deliveryTimeoutMs = 3000;
-  const { relayed, producer } = relayedProducer({}, {
-    requestTimeoutMs: 1000,
-    lingerMs: 0,
-    deliveryTimeoutMs,
-  });
-  try {
-    await producer.send({ topic, key: "k", value: "before" });
-    for (const relay of relayed.relays()) relay.pause();
-    const outcomes = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => sendTimed(producer, topic, `k${i}`, `lost${i}`)),
-    );
-    for (const outcome of outcomes) {
-      assert.ok(outcome.error instanceof TimeoutError, `${outcome.value}: ${outcome.error}`);
-      // Expiry is checked on the sender's clock; allow it a second on a loaded machine.
-      assert.ok(
-        outcome.settledAfterMs >= deliveryTimeoutMs - 50 &&
-          outcome.settledAfterMs <= deliveryTimeoutMs + 1000,
-        `${outcome.value} settled after ${outcome.settledAfterMs} ms`,
+test(
+  "a broker black-holed for good: every promise rejects by deliveryTimeoutMs; then it recovers",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const topic = uniqueTopic("black-hole");
+    await createTopic(topic, 2);
+    const deliveryTimeoutMs = 3000;
+    const { relayed, producer } = relayedProducer({}, {
+      requestTimeoutMs: 1000,
+      lingerMs: 0,
+      deliveryTimeoutMs,
+    });
+    try {
+      await producer.send({ topic, key: "k", value: "before" });
+      for (const relay of relayed.relays()) relay.pause();
+      const outcomes = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => sendTimed(producer, topic, `k${i}`, `lost${i}`)),
       );
+      for (const outcome of outcomes) {
+        assert.ok(outcome.error instanceof TimeoutError, `${outcome.value}: ${outcome.error}`);
+        // Expiry is checked on the sender's clock; allow it a second on a loaded machine.
+        assert.ok(
+          outcome.settledAfterMs >= deliveryTimeoutMs - 50 &&
+            outcome.settledAfterMs <= deliveryTimeoutMs + 1000,
+          `${outcome.value} settled after ${outcome.settledAfterMs} ms`,
+        );
+      }
+      for (const relay of relayed.relays()) relay.resume();
+      // The same producer goes on: an expired idempotent batch must not wedge its partition.
+      const after = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => sendTimed(producer, topic, `k${i}`, `after${i}`)),
+      );
+      assertAllDelivered(after);
+    } finally {
+      await closeAll(producer, relayed);
     }
-    for (const relay of relayed.relays()) relay.resume();
-    // The same producer goes on: an expired idempotent batch must not wedge its partition.
-    const after = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => sendTimed(producer, topic, `k${i}`, `after${i}`)),
-    );
-    assertAllDelivered(after);
-  } finally {
-    await closeAll(producer, relayed);
-  }
-  // The expired records may or may not have been appended before the broker went dark (the
-  // producer cannot know); what it sends afterwards arrives exactly once, in order.
-  const read = (await readTopic(topic)).map((r) => r.value!);
-  const afterValues = read.filter((v) => v.startsWith("after"));
-  assert.equal(afterValues.length, 50);
-  assert.equal(new Set(afterValues).size, 50);
-  assert.equal(read.filter((v) => v === "before").length, 1);
-});
+    // The expired records may or may not have been appended before the broker went dark (the
+    // producer cannot know); what it sends afterwards arrives exactly once, in order.
+    const read = (await readTopic(topic)).map((r) => r.value!);
+    const afterValues = read.filter((v) => v.startsWith("after"));
+    assert.equal(afterValues.length, 50);
+    assert.equal(new Set(afterValues).size, 50);
+    assert.equal(read.filter((v) => v === "before").length, 1);
+  },
+);
 
-test("close() with requests in flight to a dark broker: in-flight and buffered records reject, nothing hangs", async () => {
-  const topic = uniqueTopic("close-in-flight");
-  await createTopic(topic, 1);
-  const { relayed, producer } = relayedProducer({}, { lingerMs: 0 });
-  try {
-    await producer.send({ topic, value: "before" });
-    for (const relay of relayed.relays()) relay.pause();
-    const outcomes = Array.from(
-      { length: 300 },
-      (_, i) => sendTimed(producer, topic, "k", `v${i}`),
-    );
-    await sleep(200); // the first batches are in flight, the rest buffered behind them
-    const closing = Date.now();
-    await producer.close({ timeoutMs: 500 });
-    const closedAfter = Date.now() - closing;
-    assert.ok(closedAfter >= 450 && closedAfter < 3000, `close took ${closedAfter} ms`);
-    for (const outcome of await Promise.all(outcomes)) {
-      assert.ok(outcome.error instanceof ProducerClosedError, `${outcome.value}: ${outcome.error}`);
+test(
+  "close() with requests in flight to a dark broker: in-flight and buffered records reject, nothing hangs",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const topic = uniqueTopic("close-in-flight");
+    await createTopic(topic, 1);
+    const { relayed, producer } = relayedProducer({}, { lingerMs: 0 });
+    try {
+      await producer.send({ topic, value: "before" });
+      for (const relay of relayed.relays()) relay.pause();
+      const outcomes = Array.from(
+        { length: 300 },
+        (_, i) => sendTimed(producer, topic, "k", `v${i}`),
+      );
+      await sleep(200); // the first batches are in flight, the rest buffered behind them
+      const closing = Date.now();
+      await producer.close({ timeoutMs: 500 });
+      const closedAfter = Date.now() - closing;
+      assert.ok(closedAfter >= 450 && closedAfter < 3000, `close took ${closedAfter} ms`);
+      for (const outcome of await Promise.all(outcomes)) {
+        assert.ok(
+          outcome.error instanceof ProducerClosedError,
+          `${outcome.value}: ${outcome.error}`,
+        );
+      }
+    } finally {
+      await closeAll(producer, relayed);
     }
-  } finally {
-    await closeAll(producer, relayed);
-  }
-});
+  },
+);

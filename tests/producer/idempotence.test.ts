@@ -19,6 +19,7 @@ import { detectTransport } from "../../src/transport/detect.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import { throughRelays } from "../_lib/relay.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const ROUNDS = 5;
 const PER_ROUND = 400;
@@ -70,7 +71,9 @@ async function sendThroughLostResponses(
 // Compressed retries too: a batch closed again (same or bumped epoch) keeps its compressed records.
 for (const compressionType of ["none", "lz4"] as const) {
   const name = compressionType === "none" ? "idempotent" : `idempotent with ${compressionType}`;
-  test(`${name}: responses lost after the broker appended; every record once, in order`, async () => {
+  test(`${name}: responses lost after the broker appended; every record once, in order`, {
+    timeout: BROKER_TIMEOUT_MS,
+  }, async () => {
     const topic = uniqueTopic("idempotent");
     await createTopic(topic, 2);
     const { metas, dropped } = await sendThroughLostResponses(topic, true, compressionType);
@@ -104,7 +107,9 @@ for (const compressionType of ["none", "lz4"] as const) {
   });
 }
 
-test("control: the same faults without idempotence write duplicates", async () => {
+test("control: the same faults without idempotence write duplicates", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("not-idempotent");
   await createTopic(topic, 2);
   await sendThroughLostResponses(topic, false);
@@ -113,7 +118,9 @@ test("control: the same faults without idempotence write duplicates", async () =
   assert.equal(new Set(values).size, ROUNDS * PER_ROUND, "nothing lost either");
 });
 
-test("idempotence config: explicit conflicts fail, defaults give way as in the Java client", () => {
+test("idempotence config: explicit conflicts fail, defaults give way as in the Java client", {
+  timeout: BROKER_TIMEOUT_MS,
+}, () => {
   const base = { bootstrapServers: ["127.0.0.1:9092"] };
   assert.equal(resolveProducerConfig(base).enableIdempotence, true);
   assert.equal(resolveProducerConfig({ ...base, acks: 1 }).enableIdempotence, false);

@@ -21,6 +21,7 @@ import { detectTransport } from "../../src/transport/detect.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import { throughRelays } from "../_lib/relay.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 /** What an OTel span exporter would be handed: name, start, duration, attributes, status. */
 interface Span {
@@ -92,7 +93,9 @@ class MemoryLogger implements Logger {
   }
 }
 
-test("an OpenTelemetry-like recorder builds spans and metrics from the events", async () => {
+test("an OpenTelemetry-like recorder builds spans and metrics from the events", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("otel");
   await createTopic(topic, 2);
   const producer = new KafkaProducer({ bootstrapServers: bootstrapServers(), lingerMs: 10 });
@@ -136,7 +139,9 @@ test("an OpenTelemetry-like recorder builds spans and metrics from the events", 
   );
 });
 
-test("off() stops a listener; a throwing listener is logged and harms nothing", async () => {
+test("off() stops a listener; a throwing listener is logged and harms nothing", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("events-off");
   await createTopic(topic, 1);
   const logger = new MemoryLogger();
@@ -159,7 +164,9 @@ test("off() stops a listener; a throwing listener is logged and harms nothing", 
   assert.equal((await readTopic(topic)).map((r) => r.value).join(), "one,two");
 });
 
-test("a cut connection: retry and disconnect events, warnings logged, the record written once", async () => {
+test("a cut connection: retry and disconnect events, warnings logged, the record written once", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("events-retry");
   await createTopic(topic, 1);
   const relayed = throughRelays(detectTransport());
@@ -214,7 +221,7 @@ test("a cut connection: retry and disconnect events, warnings logged, the record
   );
 });
 
-test("silent by default: nothing reaches the console", async () => {
+test("silent by default: nothing reaches the console", { timeout: BROKER_TIMEOUT_MS }, async () => {
   const topic = uniqueTopic("silent");
   await createTopic(topic, 1);
   const levels = ["debug", "info", "warn", "error", "log"] as const;

@@ -9,35 +9,42 @@ import { test } from "node:test";
 import { type BatchEvent, KafkaBrokerError, KafkaProducer, type RequestEvent } from "../../mod.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
-test("compression-rate-avg: encoded over uncompressed batch bytes", async () => {
-  const topic = uniqueTopic("metrics-lz4");
-  await createTopic(topic, 1);
-  const producer = new KafkaProducer({
-    bootstrapServers: bootstrapServers(),
-    compressionType: "lz4",
-    lingerMs: 20,
-  });
-  const batches: BatchEvent[] = [];
-  producer.on("batch", (e) => batches.push(e));
-  try {
-    await Promise.all(
-      Array.from({ length: 500 }, (_, i) => producer.send({ topic, value: "x".repeat(200 + i) })),
-    );
-    const rate = producer.metrics()["compression-rate-avg"];
-    // Runs of one letter: lz4 shrinks them at least tenfold; the rate is nowhere near 1.
-    assert.ok(rate > 0 && rate < 0.1, `compression-rate-avg ${rate}`);
-    const uncompressed = 500 * 200;
-    const sent = batches.reduce((n, b) => n + b.sizeBytes, 0);
-    assert.ok(sent < uncompressed / 10, `batches took ${sent} bytes`);
-  } finally {
-    await producer.close();
-  }
-});
+test(
+  "compression-rate-avg: encoded over uncompressed batch bytes",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const topic = uniqueTopic("metrics-lz4");
+    await createTopic(topic, 1);
+    const producer = new KafkaProducer({
+      bootstrapServers: bootstrapServers(),
+      compressionType: "lz4",
+      lingerMs: 20,
+    });
+    const batches: BatchEvent[] = [];
+    producer.on("batch", (e) => batches.push(e));
+    try {
+      await Promise.all(
+        Array.from({ length: 500 }, (_, i) => producer.send({ topic, value: "x".repeat(200 + i) })),
+      );
+      const rate = producer.metrics()["compression-rate-avg"];
+      // Runs of one letter: lz4 shrinks them at least tenfold; the rate is nowhere near 1.
+      assert.ok(rate > 0 && rate < 0.1, `compression-rate-avg ${rate}`);
+      const uncompressed = 500 * 200;
+      const sent = batches.reduce((n, b) => n + b.sizeBytes, 0);
+      assert.ok(sent < uncompressed / 10, `batches took ${sent} bytes`);
+    } finally {
+      await producer.close();
+    }
+  },
+);
 
-test("metrics match the batches and requests that went out, and kcat's records", async () => {
+test("metrics match the batches and requests that went out, and kcat's records", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("metrics");
   await createTopic(topic, 3);
   const bufferMemory = 4 * 1024 * 1024;
@@ -112,7 +119,9 @@ test("metrics match the batches and requests that went out, and kcat's records",
   assert.equal(producer.metrics()["connection-count"], 0);
 });
 
-test("a record the broker refuses counts as an error; memory waits are timed", async () => {
+test("a record the broker refuses counts as an error; memory waits are timed", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("metrics-errors");
   await createTopic(topic, 1, { "max.message.bytes": "2000" });
   const producer = new KafkaProducer({

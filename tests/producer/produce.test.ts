@@ -9,6 +9,7 @@ import { KafkaProducer, type RecordMetadata } from "../../mod.ts";
 import { keyedPartition } from "../../src/producer/partitioner.ts";
 import { bootstrapServers, kcat, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const encoder = new TextEncoder();
 
@@ -21,7 +22,9 @@ interface Sent {
   meta: RecordMetadata;
 }
 
-test("several producers: content, murmur2 partitions, per-partition order and offsets match kcat", async () => {
+test("several producers: content, murmur2 partitions, per-partition order and offsets match kcat", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("produce-many");
   await createTopic(topic, 6);
   const producers = [0, 1, 2].map(() =>
@@ -78,7 +81,9 @@ test("several producers: content, murmur2 partitions, per-partition order and of
   assert.ok(unkeyedPartitions.size > 1, `unkeyed records all went to ${[...unkeyedPartitions]}`);
 });
 
-test("keyed partitions agree with librdkafka's Java-compatible murmur2 partitioner", async () => {
+test("keyed partitions agree with librdkafka's Java-compatible murmur2 partitioner", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("murmur2-kcat");
   await createTopic(topic, 6);
   const keys = Array.from({ length: 60 }, (_, i) => `key-${i}-${"x".repeat(i % 7)}`);
@@ -102,7 +107,9 @@ test("keyed partitions agree with librdkafka's Java-compatible murmur2 partition
 });
 
 for (const acks of [0, 1, -1, "all"] as const) {
-  test(`acks ${acks}: records arrive, offsets reported when acknowledged`, async () => {
+  test(`acks ${acks}: records arrive, offsets reported when acknowledged`, {
+    timeout: BROKER_TIMEOUT_MS,
+  }, async () => {
     const topic = uniqueTopic(`acks${acks}`);
     await createTopic(topic, 1);
     const producer = new KafkaProducer({ bootstrapServers: bootstrapServers(), acks });

@@ -17,6 +17,7 @@ import {
 } from "../../mod.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 function transactional(transactionalId: string, config: Partial<ProducerConfig> = {}) {
   return new KafkaProducer({ bootstrapServers: bootstrapServers(), transactionalId, ...config });
@@ -25,7 +26,9 @@ function transactional(transactionalId: string, config: Partial<ProducerConfig> 
 const READ_COMMITTED = ["-X", "isolation.level=read_committed"];
 const READ_UNCOMMITTED = ["-X", "isolation.level=read_uncommitted"];
 
-test("committed records are visible to read_committed consumers, aborted ones are not", async () => {
+test("committed records are visible to read_committed consumers, aborted ones are not", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("txn");
   await createTopic(topic, 2);
   const producer = transactional(uniqueTopic("txn-id"));
@@ -94,7 +97,9 @@ function committedOffset(group: string, topic: string): Promise<string | null> {
   });
 }
 
-test("offsets sent in a transaction appear for the group only after the commit", async () => {
+test("offsets sent in a transaction appear for the group only after the commit", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("txn-offsets");
   await createTopic(topic, 1);
   const group = uniqueTopic("group");
@@ -112,7 +117,9 @@ test("offsets sent in a transaction appear for the group only after the commit",
   }
 });
 
-test("a second producer with the same transactional id fences the first", async () => {
+test("a second producer with the same transactional id fences the first", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("fencing");
   await createTopic(topic, 1);
   const id = uniqueTopic("zombie");
@@ -139,39 +146,47 @@ test("a second producer with the same transactional id fences the first", async 
   assert.deepEqual(visible, ["from the successor"]);
 });
 
-test("transactional calls out of order reject with typed errors", async () => {
-  const topic = uniqueTopic("txn-order");
-  await createTopic(topic, 1);
-  const producer = transactional(uniqueTopic("txn-id"));
-  try {
-    assert.throws(() => producer.beginTransaction(), TransactionStateError, "begin before init");
-    await producer.initTransactions();
-    await assert.rejects(producer.initTransactions(), TransactionStateError, "init twice");
-    await assert.rejects(
-      producer.send({ topic, value: "v" }),
-      TransactionStateError,
-      "send outside",
+test(
+  "transactional calls out of order reject with typed errors",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const topic = uniqueTopic("txn-order");
+    await createTopic(topic, 1);
+    const producer = transactional(uniqueTopic("txn-id"));
+    try {
+      assert.throws(() => producer.beginTransaction(), TransactionStateError, "begin before init");
+      await producer.initTransactions();
+      await assert.rejects(producer.initTransactions(), TransactionStateError, "init twice");
+      await assert.rejects(
+        producer.send({ topic, value: "v" }),
+        TransactionStateError,
+        "send outside",
+      );
+      await assert.rejects(
+        producer.commitTransaction(),
+        TransactionStateError,
+        "commit without begin",
+      );
+      await assert.rejects(
+        producer.abortTransaction(),
+        TransactionStateError,
+        "abort without begin",
+      );
+      producer.beginTransaction();
+      assert.throws(() => producer.beginTransaction(), TransactionStateError, "begin twice");
+      await producer.abortTransaction();
+    } finally {
+      await producer.close();
+    }
+    const plain = new KafkaProducer({ bootstrapServers: bootstrapServers() });
+    try {
+      await assert.rejects(plain.initTransactions(), TransactionStateError, "no transactionalId");
+    } finally {
+      await plain.close();
+    }
+    assert.throws(
+      () => transactional("x", { enableIdempotence: false }),
+      (e: unknown) => e instanceof ConfigError && e.field === "enableIdempotence",
     );
-    await assert.rejects(
-      producer.commitTransaction(),
-      TransactionStateError,
-      "commit without begin",
-    );
-    await assert.rejects(producer.abortTransaction(), TransactionStateError, "abort without begin");
-    producer.beginTransaction();
-    assert.throws(() => producer.beginTransaction(), TransactionStateError, "begin twice");
-    await producer.abortTransaction();
-  } finally {
-    await producer.close();
-  }
-  const plain = new KafkaProducer({ bootstrapServers: bootstrapServers() });
-  try {
-    await assert.rejects(plain.initTransactions(), TransactionStateError, "no transactionalId");
-  } finally {
-    await plain.close();
-  }
-  assert.throws(
-    () => transactional("x", { enableIdempotence: false }),
-    (e: unknown) => e instanceof ConfigError && e.field === "enableIdempotence",
-  );
-});
+  },
+);

@@ -12,8 +12,11 @@ import { detectTransport } from "../../src/transport/detect.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import { throughRelays } from "../_lib/relay.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
-test("a ReadableStream piped into writable(topic) arrives whole and in order", async () => {
+test("a ReadableStream piped into writable(topic) arrives whole and in order", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("writable");
   await createTopic(topic, 1);
   const producer = new KafkaProducer({
@@ -41,7 +44,9 @@ test("a ReadableStream piped into writable(topic) arrives whole and in order", a
   assert.ok(read.every((r) => r.headers === "n=1"));
 });
 
-test("writes wait while buffer memory is full; abort() takes back the waiting one", async () => {
+test("writes wait while buffer memory is full; abort() takes back the waiting one", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("writable-backpressure");
   await createTopic(topic, 1);
   const relayed = throughRelays(detectTransport());
@@ -77,7 +82,9 @@ test("writes wait while buffer memory is full; abort() takes back the waiting on
   assert.deepEqual(values, ["w", "a", "b"], "the aborted write was not sent");
 });
 
-test("a failed delivery errors the stream: close() rejects with the broker's error", async () => {
+test("a failed delivery errors the stream: close() rejects with the broker's error", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("writable-error");
   await createTopic(topic, 1, { "max.message.bytes": "2000" });
   const producer = new KafkaProducer({ bootstrapServers: bootstrapServers(), lingerMs: 50 });

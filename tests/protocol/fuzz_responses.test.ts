@@ -29,6 +29,7 @@ import { Reader } from "../../src/protocol/primitives.ts";
 import { encodeRecordBatch } from "../../src/protocol/record_batch.ts";
 import { bootstrapServers, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 /** A deterministic generator, so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -108,7 +109,9 @@ function fuzz(api: Api<unknown, unknown>, version: number, body: Uint8Array, nex
   }
 }
 
-test("response decoders survive random and mutated frames with ProtocolError only", async () => {
+test("response decoders survive random and mutated frames with ProtocolError only", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("fuzz");
   await createTopic(topic, 1);
   const client = await RawClient.connect();

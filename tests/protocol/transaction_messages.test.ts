@@ -34,6 +34,7 @@ import { detectTransport } from "../../src/transport/detect.ts";
 import type { Endpoint } from "../../src/transport/transport.ts";
 import { readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic, openConnection } from "../_lib/plain_client.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Decoders on crafted responses
@@ -156,7 +157,9 @@ function samples(): Sample[] {
   return out;
 }
 
-test("decoders read every field of every version and fail on truncation", () => {
+test("decoders read every field of every version and fail on truncation", {
+  timeout: BROKER_TIMEOUT_MS,
+}, () => {
   for (const { api, version, bytes, expected } of samples()) {
     const what = `${api.name} v${version}`;
     const r = new Reader(bytes);
@@ -176,7 +179,7 @@ test("decoders read every field of every version and fail on truncation", () => 
   }
 });
 
-test("tagged fields the decoders do not know are skipped", () => {
+test("tagged fields the decoders do not know are skipped", { timeout: BROKER_TIMEOUT_MS }, () => {
   const w = new Writer().int32(0).int16(0).int64(5n).int16(1);
   w.uvarint(1).uvarint(3).uvarint(2).raw(Uint8Array.of(0xaa, 0xbb)); // unknown tag 3
   const r = new Reader(w.bytes());
@@ -189,20 +192,26 @@ test("tagged fields the decoders do not know are skipped", () => {
   r.expectEnd("EndTxn v5");
 });
 
-test("FindCoordinator below v4 takes one key, and v0 only groups", () => {
-  const encode = (keyType: number, keys: string[], version: number) =>
-    FindCoordinator.encodeRequest(new Writer(), { keyType, keys }, version);
-  assert.throws(() => encode(CoordinatorKeyType.TRANSACTION, ["t"], 0), /only finds group/);
-  assert.throws(() => encode(CoordinatorKeyType.GROUP, ["a", "b"], 3), /exactly one key/);
-  const v0 = new Writer();
-  FindCoordinator.encodeRequest(v0, { keyType: CoordinatorKeyType.GROUP, keys: ["g"] }, 0);
-  assert.deepEqual([...v0.bytes()], [0, 1, 0x67]);
-  const v4 = new Writer();
-  FindCoordinator.encodeRequest(v4, { keyType: 1, keys: ["a", "bc"] }, 4);
-  assert.deepEqual([...v4.bytes()], [1, 3, 2, 0x61, 3, 0x62, 0x63, 0]);
-});
+test(
+  "FindCoordinator below v4 takes one key, and v0 only groups",
+  { timeout: BROKER_TIMEOUT_MS },
+  () => {
+    const encode = (keyType: number, keys: string[], version: number) =>
+      FindCoordinator.encodeRequest(new Writer(), { keyType, keys }, version);
+    assert.throws(() => encode(CoordinatorKeyType.TRANSACTION, ["t"], 0), /only finds group/);
+    assert.throws(() => encode(CoordinatorKeyType.GROUP, ["a", "b"], 3), /exactly one key/);
+    const v0 = new Writer();
+    FindCoordinator.encodeRequest(v0, { keyType: CoordinatorKeyType.GROUP, keys: ["g"] }, 0);
+    assert.deepEqual([...v0.bytes()], [0, 1, 0x67]);
+    const v4 = new Writer();
+    FindCoordinator.encodeRequest(v4, { keyType: 1, keys: ["a", "bc"] }, 4);
+    assert.deepEqual([...v4.bytes()], [1, 3, 2, 0x61, 3, 0x62, 0x63, 0]);
+  },
+);
 
-test('TxnOffsetCommit v3+ sends -1, "" and null for a producer outside any group', () => {
+test('TxnOffsetCommit v3+ sends -1, "" and null for a producer outside any group', {
+  timeout: BROKER_TIMEOUT_MS,
+}, () => {
   const request = {
     transactionalId: "t",
     groupId: "g",
@@ -330,7 +339,9 @@ class Connections {
   }
 }
 
-test("FindCoordinator finds a transaction coordinator at every shared version", async () => {
+test("FindCoordinator finds a transaction coordinator at every shared version", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const connections = new Connections(await openConnection());
   try {
     const versions = sharedVersions(connections.bootstrap, FindCoordinator);
@@ -464,7 +475,9 @@ async function readUntil(topic: string, isolation: string, expected: readonly st
 const clamp = (v: number, versions: readonly number[]) =>
   Math.max(versions[0], Math.min(v, versions[versions.length - 1]));
 
-test("transaction protocol v1 at every shared version: commit is visible, abort is not", async () => {
+test("transaction protocol v1 at every shared version: commit is visible, abort is not", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const connections = new Connections(await openConnection());
   try {
     const c = connections.bootstrap;
@@ -594,7 +607,9 @@ test("transaction protocol v1 at every shared version: commit is visible, abort 
   }
 });
 
-test("transaction protocol v1: Produce ≤ v11 to a partition not added is refused", async () => {
+test("transaction protocol v1: Produce ≤ v11 to a partition not added is refused", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const connections = new Connections(await openConnection());
   try {
     const c = connections.bootstrap;
@@ -639,7 +654,9 @@ test("transaction protocol v1: Produce ≤ v11 to a partition not added is refus
   }
 });
 
-test("transaction protocol v2: Produce v12, TxnOffsetCommit v5 and EndTxn v5", async () => {
+test("transaction protocol v2: Produce v12, TxnOffsetCommit v5 and EndTxn v5", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const connections = new Connections(await openConnection());
   try {
     const c = connections.bootstrap;

@@ -12,6 +12,7 @@ import { KafkaProducer, type ProducerConfig } from "../../mod.ts";
 import { countingTransport } from "../_lib/counting_transport.ts";
 import { readTopic, secureListeners, uniqueTopic, unsecuredToken } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const secure = secureListeners();
 const SASL_HANDSHAKE = 17;
@@ -45,21 +46,27 @@ async function sendFor(config: ProducerConfig, durationMs: number) {
   return counting;
 }
 
-test("SCRAM-SHA-256: a producer sending for 3 session lifetimes re-authenticates on its connections", async () => {
-  const counting = await sendFor({
-    bootstrapServers: [secure.reauth],
-    sasl: { mechanism: "SCRAM-SHA-256", username: secure.username, password: secure.password },
-  }, 3 * secure.reauthMs);
-  // One connection to the bootstrap address and one to the broker's node id; each authenticates
-  // once on connecting, so more handshakes than connections are re-authentications. Without them
-  // the broker would cut both every 3 s (6+ connections); one renewal finishing late on a loaded
-  // machine (the broker cuts a session it sees expired) is tolerated.
-  assert.ok(counting.connects <= MAX_CONNECTS, `${counting.connects} connections`);
-  const handshakes = counting.requests(SASL_HANDSHAKE);
-  assert.ok(handshakes >= counting.connects + 2, `${handshakes} SaslHandshake requests`);
-});
+test(
+  "SCRAM-SHA-256: a producer sending for 3 session lifetimes re-authenticates on its connections",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const counting = await sendFor({
+      bootstrapServers: [secure.reauth],
+      sasl: { mechanism: "SCRAM-SHA-256", username: secure.username, password: secure.password },
+    }, 3 * secure.reauthMs);
+    // One connection to the bootstrap address and one to the broker's node id; each authenticates
+    // once on connecting, so more handshakes than connections are re-authentications. Without them
+    // the broker would cut both every 3 s (6+ connections); one renewal finishing late on a loaded
+    // machine (the broker cuts a session it sees expired) is tolerated.
+    assert.ok(counting.connects <= MAX_CONNECTS, `${counting.connects} connections`);
+    const handshakes = counting.requests(SASL_HANDSHAKE);
+    assert.ok(handshakes >= counting.connects + 2, `${handshakes} SaslHandshake requests`);
+  },
+);
 
-test("OAUTHBEARER: short-lived tokens are refreshed before they expire, sessions renewed", async () => {
+test("OAUTHBEARER: short-lived tokens are refreshed before they expire, sessions renewed", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const tokenLifetimeMs = 4000;
   let tokens = 0;
   const counting = await sendFor({

@@ -12,6 +12,7 @@ import { AuthenticationError, KafkaProducer, type ProducerConfig } from "../../m
 import { countingTransport } from "../_lib/counting_transport.ts";
 import { kcat, readTopic, secureListeners, uniqueTopic, unsecuredToken } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const secure = secureListeners();
 const password = { username: secure.username, password: secure.password };
@@ -59,7 +60,9 @@ const mechanisms: [string, string, (topic: string) => ProducerConfig][] = [
 ];
 
 for (const [mechanism, listener, config] of mechanisms) {
-  test(`${mechanism} over ${listener}: records written are read back by kcat`, async () => {
+  test(`${mechanism} over ${listener}: records written are read back by kcat`, {
+    timeout: BROKER_TIMEOUT_MS,
+  }, async () => {
     const topic = uniqueTopic(`sasl-${mechanism.toLowerCase()}`);
     await createTopic(topic, 2);
     const values = await produce(config(topic), topic, 300);
@@ -68,7 +71,9 @@ for (const [mechanism, listener, config] of mechanisms) {
   });
 }
 
-test("kcat (librdkafka) reads PLAIN-over-SASL_SSL records back through SASL_SSL itself", async () => {
+test("kcat (librdkafka) reads PLAIN-over-SASL_SSL records back through SASL_SSL itself", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("sasl-kcat");
   await createTopic(topic, 1);
   const values = await produce(mechanisms[0][2](topic), topic, 20);
@@ -117,7 +122,9 @@ async function assertRefused(
   await producer.close();
 }
 
-test("a wrong PLAIN password fails every send quickly, with one connection attempt", async () => {
+test("a wrong PLAIN password fails every send quickly, with one connection attempt", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const wrong = "wrong-password-plain-1234";
   await assertRefused(
     {
@@ -131,7 +138,9 @@ test("a wrong PLAIN password fails every send quickly, with one connection attem
   );
 });
 
-test("a wrong SCRAM-SHA-512 password fails every send quickly, with one connection attempt", async () => {
+test("a wrong SCRAM-SHA-512 password fails every send quickly, with one connection attempt", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const wrong = "wrong-password-scram-5678";
   await assertRefused(
     {
@@ -144,7 +153,9 @@ test("a wrong SCRAM-SHA-512 password fails every send quickly, with one connecti
   );
 });
 
-test("an expired OAUTHBEARER token fails every send quickly, with one connection attempt", async () => {
+test("an expired OAUTHBEARER token fails every send quickly, with one connection attempt", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const expiresAtMs = Date.now() - 60_000;
   const token = unsecuredToken("alice", expiresAtMs);
   await assertRefused(
@@ -161,7 +172,9 @@ test("an expired OAUTHBEARER token fails every send quickly, with one connection
   );
 });
 
-test("a mechanism the listener has not enabled is refused, naming the enabled ones", async () => {
+test("a mechanism the listener has not enabled is refused, naming the enabled ones", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   await assertRefused(
     { bootstrapServers: [secure.oauthBearer], sasl: { mechanism: "SCRAM-SHA-256", ...password } },
     "SCRAM-SHA-256",

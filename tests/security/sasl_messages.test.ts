@@ -14,6 +14,7 @@ import { SaslAuthenticate } from "../../src/protocol/messages/sasl_authenticate.
 import { SaslHandshake } from "../../src/protocol/messages/sasl_handshake.ts";
 import { detectTransport } from "../../src/transport/detect.ts";
 import { secureListeners } from "../_lib/kafka.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const secure = secureListeners();
 
@@ -30,7 +31,9 @@ function open(): Promise<Connection> {
 /** PLAIN's one message, by hand. */
 const plain = (password: string) => new TextEncoder().encode(`\0${secure.username}\0${password}`);
 
-test("SaslAuthenticate v0-v2: accepted, decoded whole, session lifetime from v1", async () => {
+test("SaslAuthenticate v0-v2: accepted, decoded whole, session lifetime from v1", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   for (
     let version = SaslAuthenticate.minVersion;
     version <= SaslAuthenticate.maxVersion;
@@ -61,7 +64,9 @@ test("SaslAuthenticate v0-v2: accepted, decoded whole, session lifetime from v1"
   }
 });
 
-test("SaslAuthenticate v0-v2: a wrong password is SASL_AUTHENTICATION_FAILED with a message", async () => {
+test("SaslAuthenticate v0-v2: a wrong password is SASL_AUTHENTICATION_FAILED with a message", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   for (
     let version = SaslAuthenticate.minVersion;
     version <= SaslAuthenticate.maxVersion;

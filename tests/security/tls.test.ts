@@ -15,11 +15,14 @@ import { countingTransport } from "../_lib/counting_transport.ts";
 import { kcat, readTopic, secureListeners, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import { throughRelays } from "../_lib/relay.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const secure = secureListeners();
 const mutualTls = { ca: secure.ca, cert: secure.clientCert, key: secure.clientKey };
 
-test("SSL with a client certificate: records are read back by kcat over TLS", async () => {
+test("SSL with a client certificate: records are read back by kcat over TLS", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("tls-mtls");
   await createTopic(topic, 1);
   const producer = new KafkaProducer({ bootstrapServers: [secure.ssl], ssl: mutualTls });
@@ -42,7 +45,9 @@ const transports: Transport[] = [detectTransport()];
 if (transports[0].name !== "node") transports.push(resolveTransport("node"));
 
 for (const transport of transports) {
-  test(`${transport.name} transport: large batches over TLS through a stalled relay arrive whole`, async () => {
+  test(`${transport.name} transport: large batches over TLS through a stalled relay arrive whole`, {
+    timeout: BROKER_TIMEOUT_MS,
+  }, async () => {
     const topic = uniqueTopic(`tls-partial-${transport.name}`);
     await createTopic(topic, 2);
     const relayed = throughRelays(transport, { maxChunk: 16 * 1024 });
@@ -105,44 +110,54 @@ async function assertTlsRefused(ssl: ProducerConfig["ssl"], reason: RegExp): Pro
   await producer.close();
 }
 
-test("a CA that did not sign the broker's certificate fails fast with a TlsError", async () => {
+test("a CA that did not sign the broker's certificate fails fast with a TlsError", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   await assertTlsRefused(
     { ...mutualTls, ca: secure.otherCa },
     /certificate|UnknownIssuer|issuer/i,
   );
 });
 
-test("a servername the broker's certificate does not carry fails with a TlsError", async () => {
+test("a servername the broker's certificate does not carry fails with a TlsError", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   await assertTlsRefused(
     { ...mutualTls, servername: "kafka.example.com" },
     /kafka\.example\.com|altnames|name/i,
   );
 });
 
-test("no client certificate where the broker wants one fails fast with a TlsError", async () => {
+test("no client certificate where the broker wants one fails fast with a TlsError", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   // With TLS 1.3 the client's handshake completes; the broker's refusal is an alert after it.
   await assertTlsRefused({ ca: secure.ca }, /alert/i);
 });
 
-test("rejectUnauthorized: false accepts an untrusted broker (Node and Bun); Deno refuses the option", async () => {
-  const topic = uniqueTopic("tls-unverified");
-  await createTopic(topic, 1);
-  const producer = new KafkaProducer({
-    bootstrapServers: [secure.ssl],
-    ssl: { ...mutualTls, ca: secure.otherCa, rejectUnauthorized: false },
-  });
-  const sent = producer.send({ topic, value: "unverified" });
-  try {
-    if (detectTransport().name === "deno") {
-      await assert.rejects(
-        sent,
-        (error) => error instanceof TlsError && /rejectUnauthorized/.test(error.message),
-      );
-    } else {
-      assert.equal((await sent).offset, 0n);
-      assert.deepEqual((await readTopic(topic)).map((r) => r.value), ["unverified"]);
+test(
+  "rejectUnauthorized: false accepts an untrusted broker (Node and Bun); Deno refuses the option",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const topic = uniqueTopic("tls-unverified");
+    await createTopic(topic, 1);
+    const producer = new KafkaProducer({
+      bootstrapServers: [secure.ssl],
+      ssl: { ...mutualTls, ca: secure.otherCa, rejectUnauthorized: false },
+    });
+    const sent = producer.send({ topic, value: "unverified" });
+    try {
+      if (detectTransport().name === "deno") {
+        await assert.rejects(
+          sent,
+          (error) => error instanceof TlsError && /rejectUnauthorized/.test(error.message),
+        );
+      } else {
+        assert.equal((await sent).offset, 0n);
+        assert.deepEqual((await readTopic(topic)).map((r) => r.value), ["unverified"]);
+      }
+    } finally {
+      await producer.close();
     }
-  } finally {
-    await producer.close();
-  }
-});
+  },
+);

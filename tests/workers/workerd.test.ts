@@ -15,6 +15,7 @@ import { createTopic } from "../_lib/plain_client.ts";
 import { startRelay } from "../_lib/relay.ts";
 import { startWorkerd, type Workerd } from "../_lib/workerd.ts";
 import type { ProduceRequest, ProduceResponse } from "./producer_worker.ts";
+import { HARNESS_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const encoder = new TextEncoder();
 
@@ -89,7 +90,9 @@ async function assertTopicHolds(
   });
 }
 
-test("workers: keyed records with headers produced from workerd arrive byte for byte", async () => {
+test("workers: keyed records with headers produced from workerd arrive byte for byte", {
+  timeout: HARNESS_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("workers-keyed");
   const partitions = 3;
   await createTopic(topic, partitions);
@@ -119,7 +122,9 @@ test("workers: keyed records with headers produced from workerd arrive byte for 
   });
 });
 
-test("workers: requests over 64 KiB arrive whole, written in pieces of at most 64 KiB", async () => {
+test("workers: requests over 64 KiB arrive whole, written in pieces of at most 64 KiB", {
+  timeout: HARNESS_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("workers-large");
   await createTopic(topic, 1);
   // Single records of 70 to 300 KiB (each request holding one is over 64 KiB), then many small
@@ -148,7 +153,9 @@ test("workers: requests over 64 KiB arrive whole, written in pieces of at most 6
   });
 });
 
-test("workers: workerd refuses 127.0.0.1 unless the network allows it; send() fails typed", async () => {
+test("workers: workerd refuses 127.0.0.1 unless the network allows it; send() fails typed", {
+  timeout: HARNESS_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("workers-refused");
   await withWorkerd(false, async (workerd) => {
     const { status, body } = await workerd.post(
@@ -165,7 +172,9 @@ test("workers: workerd refuses 127.0.0.1 unless the network allows it; send() fa
   });
 });
 
-test("workers: a Durable Object keeps its producer and its connections across requests", async () => {
+test("workers: a Durable Object keeps its producer and its connections across requests", {
+  timeout: HARNESS_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("workers-object");
   await createTopic(topic, 2);
   const config = { bootstrapServers: bootstrapServers(), lingerMs: 5 };
@@ -188,7 +197,9 @@ test("workers: a Durable Object keeps its producer and its connections across re
   });
 });
 
-test("workers: connections cut mid-stream: each record is written once, in order", async () => {
+test("workers: connections cut mid-stream: each record is written once, in order", {
+  timeout: HARNESS_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("workers-cut");
   const partitions = 3;
   await createTopic(topic, partitions);
@@ -236,7 +247,9 @@ test("workers: connections cut mid-stream: each record is written once, in order
   }
 });
 
-test("workers: batches of every codec from workerd arrive byte for byte", async () => {
+test("workers: batches of every codec from workerd arrive byte for byte", {
+  timeout: HARNESS_TIMEOUT_MS,
+}, async () => {
   await withWorkerd(true, async (workerd) => {
     for (const compressionType of ["lz4", "snappy", "gzip", "zstd"] as const) {
       const topic = uniqueTopic(`workers-${compressionType}`);
@@ -256,19 +269,26 @@ test("workers: batches of every codec from workerd arrive byte for byte", async 
   });
 });
 
-test("workers: TLS options Workers cannot honour (a private CA) fail with TlsError, not plaintext", async () => {
-  await withWorkerd(true, async (workerd) => {
-    const topic = uniqueTopic("workers-tls");
-    await createTopic(topic, 1);
-    const { body } = await workerd.post("/request", {
-      config: { bootstrapServers: bootstrapServers(), ssl: { ca: "-----BEGIN CERTIFICATE-----" } },
-      topic,
-      records: [{ key: "k", value: "v", headers: [] }],
+test(
+  "workers: TLS options Workers cannot honour (a private CA) fail with TlsError, not plaintext",
+  { timeout: HARNESS_TIMEOUT_MS },
+  async () => {
+    await withWorkerd(true, async (workerd) => {
+      const topic = uniqueTopic("workers-tls");
+      await createTopic(topic, 1);
+      const { body } = await workerd.post("/request", {
+        config: {
+          bootstrapServers: bootstrapServers(),
+          ssl: { ca: "-----BEGIN CERTIFICATE-----" },
+        },
+        topic,
+        records: [{ key: "k", value: "v", headers: [] }],
+      });
+      const response = body as ProduceResponse;
+      assert.ok("error" in response, "the record was sent");
+      assert.equal(response.error.name, "TlsError", response.error.message);
+      assert.match(response.error.message, /trust store/);
+      assert.equal((await readTopic(topic)).length, 0, "something was written in plaintext");
     });
-    const response = body as ProduceResponse;
-    assert.ok("error" in response, "the record was sent");
-    assert.equal(response.error.name, "TlsError", response.error.message);
-    assert.match(response.error.message, /trust store/);
-    assert.equal((await readTopic(topic)).length, 0, "something was written in plaintext");
-  });
-});
+  },
+);

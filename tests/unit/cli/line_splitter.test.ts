@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LineSplitter } from "../../../src/cli/line_splitter.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -21,7 +22,9 @@ function splitInChunks(text: string, chunkSize: number): string[] {
   return lines;
 }
 
-test("the same lines for every chunk size, multi-byte characters cut anywhere", () => {
+test("the same lines for every chunk size, multi-byte characters cut anywhere", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const text = "alpha\nbéta\n\n€uro ✓\n" + "long ".repeat(50) + "\nno newline at the end";
   const expected = text.split("\n");
   for (const size of [1, 2, 3, 7, 64, text.length * 4]) {
@@ -29,13 +32,15 @@ test("the same lines for every chunk size, multi-byte characters cut anywhere", 
   }
 });
 
-test("a final newline leaves no extra line; an empty stream none at all", () => {
+test("a final newline leaves no extra line; an empty stream none at all", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   assert.deepEqual(splitInChunks("a\nb\n", 3), ["a", "b"]);
   assert.deepEqual(splitInChunks("", 3), []);
   assert.deepEqual(splitInChunks("\n", 1), [""]);
 });
 
-test("lines within one chunk are views of it, not copies", () => {
+test("lines within one chunk are views of it, not copies", { timeout: UNIT_TIMEOUT_MS }, () => {
   const chunk = encoder.encode("one\ntwo\n");
   const [one, two] = new LineSplitter().push(chunk);
   assert.equal(one.buffer, chunk.buffer);

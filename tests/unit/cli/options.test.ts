@@ -3,10 +3,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { configName, parseOptions, UsageError } from "../../../src/cli/options.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 const required = ["-b", "127.0.0.1:9092,127.0.0.1:9093", "-t", "events"];
 
-test("flags map to producer settings; -X takes camelCase or Java names with typed values", () => {
+test("flags map to producer settings; -X takes camelCase or Java names with typed values", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const options = parseOptions([
     ...required,
     "--acks=1",
@@ -40,7 +43,7 @@ test("flags map to producer settings; -X takes camelCase or Java names with type
   assert.equal(parseOptions([...required, "--acks", "all"]).config.acks, "all");
 });
 
-test("key separator, repeated headers, progress and quiet", () => {
+test("key separator, repeated headers, progress and quiet", { timeout: UNIT_TIMEOUT_MS }, () => {
   const options = parseOptions([...required, "-K", "::", "-H", "a=1", "-H", "a=2=x", "-q"]);
   assert.deepEqual(options.keySeparator, new TextEncoder().encode("::"));
   assert.deepEqual(options.headers, [["a", "1"], ["a", "2=x"]]);
@@ -49,13 +52,13 @@ test("key separator, repeated headers, progress and quiet", () => {
   assert.equal(parseOptions([...required, "--no-progress"]).progress, false);
 });
 
-test("Java names become camelCase", () => {
+test("Java names become camelCase", { timeout: UNIT_TIMEOUT_MS }, () => {
   assert.equal(configName("linger.ms"), "lingerMs");
   assert.equal(configName("bootstrap.servers"), "bootstrapServers");
   assert.equal(configName("lingerMs"), "lingerMs");
 });
 
-test("bad command lines throw UsageError with the reason", () => {
+test("bad command lines throw UsageError with the reason", { timeout: UNIT_TIMEOUT_MS }, () => {
   const cases: [string[], RegExp][] = [
     [["-t", "events"], /--bootstrap-server is required/],
     [["-b", "h:1"], /--topic is required/],

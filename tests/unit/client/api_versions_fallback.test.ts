@@ -12,6 +12,7 @@ import { FrameDecoder } from "../../../src/protocol/frame_decoder.ts";
 import { Metadata } from "../../../src/protocol/messages/metadata.ts";
 import { Reader, Writer } from "../../../src/protocol/primitives.ts";
 import { detectTransport } from "../../../src/transport/detect.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 type Range = [key: number, min: number, max: number];
 
@@ -74,14 +75,22 @@ async function negotiate(maxApiVersions: number, advertiseOwnRange: boolean) {
   return { seen, metadataVersion };
 }
 
-test("ApiVersions falls back to the version the broker names", async () => {
-  const { seen, metadataVersion } = await negotiate(2, true);
-  assert.deepEqual(seen, [3, 2]);
-  assert.equal(metadataVersion, 12);
-});
+test(
+  "ApiVersions falls back to the version the broker names",
+  { timeout: UNIT_TIMEOUT_MS },
+  async () => {
+    const { seen, metadataVersion } = await negotiate(2, true);
+    assert.deepEqual(seen, [3, 2]);
+    assert.equal(metadataVersion, 12);
+  },
+);
 
-test("ApiVersions falls back to v0 when the broker names no version", async () => {
-  const { seen, metadataVersion } = await negotiate(0, false);
-  assert.deepEqual(seen, [3, 0]);
-  assert.equal(metadataVersion, 12);
-});
+test(
+  "ApiVersions falls back to v0 when the broker names no version",
+  { timeout: UNIT_TIMEOUT_MS },
+  async () => {
+    const { seen, metadataVersion } = await negotiate(0, false);
+    assert.deepEqual(seen, [3, 0]);
+    assert.equal(metadataVersion, 12);
+  },
+);

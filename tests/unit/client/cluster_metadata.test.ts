@@ -8,12 +8,15 @@ import { test } from "node:test";
 import { ClusterMetadata } from "../../../src/client/cluster_metadata.ts";
 import type { MetadataResponse } from "../../../src/protocol/messages/metadata.ts";
 import { metadataResponse } from "../../_lib/metadata_response.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 function response(topics: string[]): MetadataResponse {
   return metadataResponse(Object.fromEntries(topics.map((name) => [name, [1]])));
 }
 
-test("a topic wanted while a Metadata request is in flight is asked for again", async () => {
+test("a topic wanted while a Metadata request is in flight is asked for again", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const metadata = new ClusterMetadata(300_000);
   const now = Date.now();
   assert.deepEqual(metadata.wantedTopics(), []); // the first request goes out asking for none

@@ -13,6 +13,7 @@ import { ClusterMetadata } from "../../../src/client/cluster_metadata.ts";
 import type { ProducerBatch } from "../../../src/producer/producer_batch.ts";
 import { serializeRecord } from "../../../src/producer/record.ts";
 import { metadataResponse } from "../../_lib/metadata_response.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 const BATCH_SIZE = 16384;
 
@@ -55,7 +56,9 @@ function round(acc: RecordAccumulator, metadata: ClusterMetadata, bytes: number)
 }
 
 for (const type of ["lz4", "zstd", "gzip", "snappy"] as const) {
-  test(`${type}: batches grow to about batchSize compressed once the ratio is learnt`, async () => {
+  test(`${type}: batches grow to about batchSize compressed once the ratio is learnt`, {
+    timeout: UNIT_TIMEOUT_MS,
+  }, async () => {
     const metadata = cluster();
     const compressor = new BatchCompressor(type, undefined, () => {});
     await compressor.loaded; // zstd on Node 20 loads from WebAssembly
@@ -85,7 +88,9 @@ for (const type of ["lz4", "zstd", "gzip", "snappy"] as const) {
   });
 }
 
-test("the pool reuses buffers of batchSize multiples and frees them for other sizes", () => {
+test("the pool reuses buffers of batchSize multiples and frees them for other sizes", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const pool = new BufferPool(16 * 1024, 1024);
   const big = pool.tryAllocate(8 * 1024)!;
   pool.deallocate(big);

@@ -13,8 +13,11 @@ import { resolveProducerConfig } from "../../../src/producer/config.ts";
 import { ConfigError } from "../../../src/errors.ts";
 import { RecordBatchWriter } from "../../../src/protocol/record_batch.ts";
 import { batchOf, codecOf, CODECS, encoder, SHAPES } from "../../_lib/codec_cases.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
-test("compression is deterministic; closing with another header keeps the compressed records", async () => {
+test("compression is deterministic; closing with another header keeps the compressed records", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   for (const { type, level, wasm } of CODECS) {
     const codec = await codecOf(type, level, wasm);
     const records = SHAPES["json-like records"]();
@@ -33,13 +36,15 @@ test("compression is deterministic; closing with another header keeps the compre
   }
 });
 
-test("xxhash32 gives the reference values", () => {
+test("xxhash32 gives the reference values", { timeout: UNIT_TIMEOUT_MS }, () => {
   assert.equal(xxhash32(new Uint8Array(0)), 0x02cc5d05);
   assert.equal(xxhash32(encoder.encode("abc")), 0x32d153ff);
   assert.equal(xxhash32(encoder.encode("Nobody inspects the spammish repetition")), 0xe2293b2f);
 });
 
-test("bad compressionType and compressionLevel fail the constructor, naming the field", () => {
+test("bad compressionType and compressionLevel fail the constructor, naming the field", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const config = { bootstrapServers: ["127.0.0.1:1"] };
   const cases: [object, string][] = [
     [{ compressionType: "brotli" }, "compressionType"],
@@ -76,7 +81,9 @@ function without(names: string[], body: () => void): void {
   }
 }
 
-test("a codec the runtime cannot load fails the constructor with a ConfigError", () => {
+test("a codec the runtime cannot load fails the constructor with a ConfigError", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const config = { bootstrapServers: ["127.0.0.1:1"] };
   const unavailable = (error: unknown) =>
     error instanceof ConfigError && error.field === "compressionType" &&

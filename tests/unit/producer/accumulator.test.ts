@@ -8,6 +8,7 @@ import { BufferPool } from "../../../src/producer/buffer_pool.ts";
 import { ClusterMetadata } from "../../../src/client/cluster_metadata.ts";
 import { serializeRecord } from "../../../src/producer/record.ts";
 import { metadataResponse } from "../../_lib/metadata_response.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 /** Topic "t" with partitions 0-3: partitions 0 and 2 led by node 1, 1 and 3 by node 2. */
 function cluster(): ClusterMetadata {
@@ -28,7 +29,9 @@ function accumulator(
 
 const record = (value = "v".repeat(100)) => serializeRecord({ topic: "t", value });
 
-test("a batch becomes ready when lingerMs has passed, and says when that will be", () => {
+test("a batch becomes ready when lingerMs has passed, and says when that will be", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const metadata = cluster();
   const acc = accumulator();
   acc.tryAppend(record(), 0, 1000)!.catch(() => {});
@@ -39,7 +42,9 @@ test("a batch becomes ready when lingerMs has passed, and says when that will be
   assert.deepEqual([...ready.readyNodes], [1]);
 });
 
-test("a full batch is ready at once; drain takes one batch per partition within maxSize", () => {
+test("a full batch is ready at once; drain takes one batch per partition within maxSize", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const metadata = cluster();
   const acc = accumulator();
   for (let i = 0; i < 20; i++) acc.tryAppend(record(), 0, 0)!.catch(() => {});
@@ -54,22 +59,28 @@ test("a full batch is ready at once; drain takes one batch per partition within 
   assert.equal(small.length, 1, "a batch larger than maxSize still goes, alone");
 });
 
-test("a retried batch waits out its backoff before it is ready again", () => {
-  const metadata = cluster();
-  const acc = accumulator({ lingerMs: 0 });
-  acc.tryAppend(record(), 1, 0)!.catch(() => {});
-  const [batch] = acc.drain(metadata, [2], 1 << 20, 0).get(2)!;
-  batch.attempts = 1;
-  batch.lastAttemptMs = 0;
-  batch.retryNotBeforeMs = 500;
-  acc.reenqueue(batch);
-  const early = acc.ready(metadata, 100);
-  assert.equal(early.readyNodes.size, 0);
-  assert.equal(early.nextReadyCheckDelayMs, 400);
-  assert.deepEqual([...acc.ready(metadata, 500).readyNodes], [2]);
-});
+test(
+  "a retried batch waits out its backoff before it is ready again",
+  { timeout: UNIT_TIMEOUT_MS },
+  () => {
+    const metadata = cluster();
+    const acc = accumulator({ lingerMs: 0 });
+    acc.tryAppend(record(), 1, 0)!.catch(() => {});
+    const [batch] = acc.drain(metadata, [2], 1 << 20, 0).get(2)!;
+    batch.attempts = 1;
+    batch.lastAttemptMs = 0;
+    batch.retryNotBeforeMs = 500;
+    acc.reenqueue(batch);
+    const early = acc.ready(metadata, 100);
+    assert.equal(early.readyNodes.size, 0);
+    assert.equal(early.nextReadyCheckDelayMs, 400);
+    assert.deepEqual([...acc.ready(metadata, 500).readyNodes], [2]);
+  },
+);
 
-test("queued batches past deliveryTimeoutMs fail with a TimeoutError and free their memory", async () => {
+test("queued batches past deliveryTimeoutMs fail with a TimeoutError and free their memory", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const pool = new BufferPool(1 << 20, 1024);
   const acc = new RecordAccumulator(
     { batchSize: 1024, lingerMs: 0, deliveryTimeoutMs: 1000 },
@@ -89,11 +100,15 @@ test("queued batches past deliveryTimeoutMs fail with a TimeoutError and free th
   assert.equal(pool.availableMemory, 1 << 20);
 });
 
-test("partitions without a known leader are reported, not drained", () => {
-  const metadata = cluster();
-  const acc = accumulator({ lingerMs: 0 });
-  acc.tryAppend(serializeRecord({ topic: "other", value: "v" }), 0, 0)!.catch(() => {});
-  const ready = acc.ready(metadata, 10);
-  assert.equal(ready.readyNodes.size, 0);
-  assert.deepEqual([...ready.unknownLeaderTopics], ["other"]);
-});
+test(
+  "partitions without a known leader are reported, not drained",
+  { timeout: UNIT_TIMEOUT_MS },
+  () => {
+    const metadata = cluster();
+    const acc = accumulator({ lingerMs: 0 });
+    acc.tryAppend(serializeRecord({ topic: "other", value: "v" }), 0, 0)!.catch(() => {});
+    const ready = acc.ready(metadata, 10);
+    assert.equal(ready.readyNodes.size, 0);
+    assert.deepEqual([...ready.unknownLeaderTopics], ["other"]);
+  },
+);

@@ -3,8 +3,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { BufferPool } from "../../../src/producer/buffer_pool.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
-test("allocations stay within the total and batch-sized buffers are reused", () => {
+test("allocations stay within the total and batch-sized buffers are reused", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const pool = new BufferPool(4096, 1024);
   const a = pool.tryAllocate(1024)!;
   const b = pool.tryAllocate(2048)!;
@@ -21,7 +24,9 @@ test("allocations stay within the total and batch-sized buffers are reused", () 
   assert.equal(pool.availableMemory, 0);
 });
 
-test("a waiter is woken when enough memory is returned, and the pool reports exhaustion", async () => {
+test("a waiter is woken when enough memory is returned, and the pool reports exhaustion", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const pool = new BufferPool(2048, 1024);
   const a = pool.tryAllocate(1024)!;
   const b = pool.tryAllocate(1024)!;
@@ -33,7 +38,9 @@ test("a waiter is woken when enough memory is returned, and the pool reports exh
   assert.equal(pool.exhausted, false);
 });
 
-test("a waiter gives up at its deadline, and cancelWait ends a wait at once", async () => {
+test("a waiter gives up at its deadline, and cancelWait ends a wait at once", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const pool = new BufferPool(1024, 1024);
   pool.tryAllocate(1024);
   const started = Date.now();

@@ -4,10 +4,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ConfigError, KafkaProducer, type ProducerConfig } from "../../../mod.ts";
 import { resolveProducerConfig } from "../../../src/producer/config.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 const base = { bootstrapServers: ["127.0.0.1:9092"] };
 
-test("defaults are the Java client's", () => {
+test("defaults are the Java client's", { timeout: UNIT_TIMEOUT_MS }, () => {
   const config = resolveProducerConfig(base);
   assert.equal(config.acks, -1);
   assert.equal(config.batchSize, 16384);
@@ -26,7 +27,7 @@ test("defaults are the Java client's", () => {
   assert.equal(resolveProducerConfig({ ...base, acks: 0 }).acks, 0);
 });
 
-test("every kind of bad value fails with the field named", () => {
+test("every kind of bad value fails with the field named", { timeout: UNIT_TIMEOUT_MS }, () => {
   const cases: [Record<string, unknown>, string][] = [
     [{ bootstrapServers: [] }, "bootstrapServers"],
     [{ bootstrapServers: ["no-port"] }, "bootstrapServers.0"],
@@ -93,7 +94,9 @@ const BAD_VALUES: Record<keyof ProducerConfig, unknown[]> = {
   transport: ["workers!", 42, {}, { connect: "not a function" }],
 };
 
-test("every field: a wrong type or range fails at construction with that field named", () => {
+test("every field: a wrong type or range fails at construction with that field named", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   for (const [field, values] of Object.entries(BAD_VALUES)) {
     for (const value of values) {
       const input = { ...base, [field]: value };
@@ -108,7 +111,9 @@ test("every field: a wrong type or range fails at construction with that field n
   }
 });
 
-test("the default delivery timeout grows to fit lingerMs + requestTimeoutMs", () => {
+test("the default delivery timeout grows to fit lingerMs + requestTimeoutMs", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const config = resolveProducerConfig({ ...base, lingerMs: 1000, requestTimeoutMs: 200_000 });
   assert.equal(config.deliveryTimeoutMs, 201_000);
 });

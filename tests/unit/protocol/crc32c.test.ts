@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { crc32c } from "../../../src/protocol/crc32c.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 // RFC 3720, appendix B.4 ("CRC Examples"), plus the common check value of "123456789".
-test("crc32c matches RFC 3720 test vectors", () => {
+test("crc32c matches RFC 3720 test vectors", { timeout: UNIT_TIMEOUT_MS }, () => {
   const ascending = Uint8Array.from({ length: 32 }, (_, i) => i);
   const descending = Uint8Array.from({ length: 32 }, (_, i) => 31 - i);
   const iscsiReadPdu = Uint8Array.from([
@@ -64,7 +65,9 @@ test("crc32c matches RFC 3720 test vectors", () => {
   assert.equal(crc32c(new TextEncoder().encode("123456789")), 0xe3069283);
 });
 
-test("crc32c of a sub-range equals crc32c of a copy, for every length and alignment", () => {
+test("crc32c of a sub-range equals crc32c of a copy, for every length and alignment", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const data = Uint8Array.from({ length: 300 }, (_, i) => (i * 131 + 7) & 0xff);
   for (let start = 0; start < 9; start++) {
     for (let end = start; end <= data.length; end += 7) {

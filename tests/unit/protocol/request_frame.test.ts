@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeRequestFrame } from "../../../src/protocol/header.ts";
 import { Produce, type ProduceRequest } from "../../../src/protocol/messages/produce.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 /** The frame header's fixed part plus the client id, as encodeRequestFrame writes it. */
 const HEADER_ROOM = 128;
@@ -41,7 +42,7 @@ const cases: [string, ProduceRequest][] = [
 ];
 
 for (const [name, req] of cases) {
-  test(`Produce frame sized from its hint: ${name}`, () => {
+  test(`Produce frame sized from its hint: ${name}`, { timeout: UNIT_TIMEOUT_MS }, () => {
     const unhinted = { ...Produce, encodedSizeHint: undefined };
     for (let version = Produce.minVersion; version <= Produce.maxVersion; version++) {
       const frame = encodeRequestFrame(Produce, version, 7, "kafka-edge", req);

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeRecordBatch } from "../../../src/protocol/record_batch.ts";
 import { utf8Length, utf8Scratch, writeUtf8 } from "../../../src/protocol/utf8.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 const samples = [
   "",
@@ -19,7 +20,9 @@ const samples = [
   "é".repeat(200),
 ];
 
-test("utf8Length and writeUtf8 agree with TextEncoder on every kind of text", () => {
+test("utf8Length and writeUtf8 agree with TextEncoder on every kind of text", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const encoder = new TextEncoder();
   for (const text of samples) {
     const expected = encoder.encode(text);
@@ -34,7 +37,9 @@ test("utf8Length and writeUtf8 agree with TextEncoder on every kind of text", ()
   }
 });
 
-test("a batch of string keys and values equals the same batch of their bytes", () => {
+test("a batch of string keys and values equals the same batch of their bytes", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const encoder = new TextEncoder();
   const asText = samples.map((s, i) => ({
     timestamp: 1000 + i,

@@ -9,13 +9,16 @@ import { test } from "node:test";
 import { inspect } from "node:util";
 import { ConfigError, KafkaProducer } from "../../../mod.ts";
 import { resolveProducerConfig } from "../../../src/producer/config.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 const base = { bootstrapServers: ["127.0.0.1:9"] };
 const PASSWORD = "pa55-word-never-shown";
 const KEY = "-----BEGIN PRIVATE KEY-----\nkey-material-never-shown\n-----END PRIVATE KEY-----";
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
 
-test("bad ssl and sasl values fail with the field named and no secret quoted", () => {
+test("bad ssl and sasl values fail with the field named and no secret quoted", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const cases: [Record<string, unknown>, string][] = [
     [{ sasl: { mechanism: "GSSAPI", username: "u", password: PASSWORD } }, "sasl.mechanism"],
     [{ sasl: { mechanism: "PLAIN", username: "u" } }, "sasl.password"],
@@ -42,7 +45,9 @@ test("bad ssl and sasl values fail with the field named and no secret quoted", (
   }
 });
 
-test("secrets appear in neither the resolved config nor the producer when shown", async () => {
+test("secrets appear in neither the resolved config nor the producer when shown", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const token = "oauth-token-never-shown";
   const configs = [
     {

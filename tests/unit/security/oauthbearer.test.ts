@@ -11,10 +11,13 @@ import {
   OAuthBearerMechanism,
   type OAuthBearerToken,
 } from "../../../src/client/security/sasl_oauthbearer.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 const decode = (bytes: Uint8Array | null) => new TextDecoder().decode(bytes ?? new Uint8Array());
 
-test("the first message carries the token and extensions as RFC 7628 lays them out", async () => {
+test("the first message carries the token and extensions as RFC 7628 lays them out", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const mechanism = new OAuthBearerMechanism(() =>
     Promise.resolve({
       value: "tok.en.",
@@ -30,7 +33,9 @@ test("the first message carries the token and extensions as RFC 7628 lays them o
   assert.equal(await exchange.next(new Uint8Array(0)), null, "an empty reply means accepted");
 });
 
-test("a fresh token is reused; one near its end is replaced; concurrent calls share a fetch", async () => {
+test("a fresh token is reused; one near its end is replaced; concurrent calls share a fetch", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const handed: OAuthBearerToken[] = [];
   let lifetimeMs = 3_600_000;
   const mechanism = new OAuthBearerMechanism(async () => {
@@ -67,7 +72,9 @@ test("a fresh token is reused; one near its end is replaced; concurrent calls sh
   assert.equal(handed.length, before + 3, "under 30 s of life: fetched again");
 });
 
-test("a failing provider, a malformed token and a refused token are AuthenticationErrors", async () => {
+test("a failing provider, a malformed token and a refused token are AuthenticationErrors", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const failing = new OAuthBearerMechanism(() => Promise.reject(new Error("idp down")));
   await assert.rejects(
     failing.exchange().start(),

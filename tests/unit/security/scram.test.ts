@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AuthenticationError } from "../../../src/errors.ts";
 import { ScramMechanism } from "../../../src/client/security/sasl_scram.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array | null) => new TextDecoder().decode(bytes ?? new Uint8Array());
@@ -23,14 +24,18 @@ const SERVER_FINAL = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
 const rfcExample = () =>
   new ScramMechanism("SCRAM-SHA-256", "user", "pencil", () => CLIENT_NONCE).exchange();
 
-test("SCRAM-SHA-256 reproduces RFC 7677's exchange and verifies the server signature", async () => {
+test("SCRAM-SHA-256 reproduces RFC 7677's exchange and verifies the server signature", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const exchange = rfcExample();
   assert.equal(decode(await exchange.start()), `n,,n=user,r=${CLIENT_NONCE}`);
   assert.equal(decode(await exchange.next(encode(SERVER_FIRST))), CLIENT_FINAL);
   assert.equal(await exchange.next(encode(SERVER_FINAL)), null);
 });
 
-test("SCRAM refuses a forged server signature, a foreign nonce, few iterations and e=", async () => {
+test("SCRAM refuses a forged server signature, a foreign nonce, few iterations and e=", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const forged = rfcExample();
   await forged.start();
   await forged.next(encode(SERVER_FIRST));
@@ -58,7 +63,9 @@ test("SCRAM refuses a forged server signature, a foreign nonce, few iterations a
   await assert.rejects(refused.next(encode("e=invalid-proof")), /invalid-proof/);
 });
 
-test("SCRAM escapes = and , in the username and uses a fresh random nonce each time", async () => {
+test("SCRAM escapes = and , in the username and uses a fresh random nonce each time", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const mechanism = new ScramMechanism("SCRAM-SHA-512", "a=b,c", "pw");
   const first = decode(await mechanism.exchange().start());
   const second = decode(await mechanism.exchange().start());

@@ -11,6 +11,7 @@ import { ConnectionError } from "../../../src/errors.ts";
 import { detectTransport, resolveTransport } from "../../../src/transport/detect.ts";
 import type { Transport, TransportConnection } from "../../../src/transport/transport.ts";
 import { startRelay } from "../../_lib/relay.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 const transports: Transport[] = [detectTransport()];
 if (transports[0].name !== "node") transports.push(resolveTransport("node"));
@@ -26,52 +27,58 @@ async function listen(
 const closeServer = (server: Server) => new Promise((resolve) => server.close(resolve));
 
 for (const transport of transports) {
-  test(`${transport.name} transport: 8 MiB through a slow relay arrive whole, with partial writes kept`, async () => {
-    // An echo server behind a relay that forwards 4 KiB at a time: the sender's socket fills up.
-    const { server, port: echoPort } = await listen((socket) => {
-      socket.on("data", (chunk) => socket.write(chunk));
-      socket.on("error", () => {});
-    });
-    const relay = await startRelay({ host: "127.0.0.1", port: echoPort }, {
-      maxChunk: 4096,
-      delayMs: 0,
-    });
-    const data = Uint8Array.from({ length: 8 << 20 }, (_, i) => (i * 7 + (i >> 13)) & 0xff);
-    const received: Uint8Array[] = [];
-    let receivedBytes = 0;
-    let done!: () => void;
-    const allBack = new Promise<void>((resolve) => (done = resolve));
-    const connection = await transport.connect({ host: "127.0.0.1", port: relay.port }, {
-      onData(chunk) {
-        received.push(chunk);
-        receivedBytes += chunk.length;
-        if (receivedBytes >= data.length) done();
-      },
-      onClose() {},
-    });
-    let retained = 0;
-    for (let offset = 0; offset < data.length; offset += 256 * 1024) {
-      connection.write(data.subarray(offset, offset + 256 * 1024));
-      if (connection.pendingBytes > 0) retained++;
-    }
-    await connection.drained();
-    assert.equal(connection.pendingBytes, 0);
-    await allBack;
-    connection.close();
-    await relay.close();
-    await closeServer(server);
-    assert.ok(retained > 0, "the socket always took everything: no partial write was exercised");
-    const joined = new Uint8Array(receivedBytes);
-    let offset = 0;
-    for (const chunk of received) {
-      joined.set(chunk, offset);
-      offset += chunk.length;
-    }
-    assert.equal(receivedBytes, data.length);
-    assert.ok(joined.every((b, i) => b === data[i]), "bytes differ");
-  });
+  test(
+    `${transport.name} transport: 8 MiB through a slow relay arrive whole, with partial writes kept`,
+    { timeout: UNIT_TIMEOUT_MS },
+    async () => {
+      // An echo server behind a relay that forwards 4 KiB at a time: the sender's socket fills up.
+      const { server, port: echoPort } = await listen((socket) => {
+        socket.on("data", (chunk) => socket.write(chunk));
+        socket.on("error", () => {});
+      });
+      const relay = await startRelay({ host: "127.0.0.1", port: echoPort }, {
+        maxChunk: 4096,
+        delayMs: 0,
+      });
+      const data = Uint8Array.from({ length: 8 << 20 }, (_, i) => (i * 7 + (i >> 13)) & 0xff);
+      const received: Uint8Array[] = [];
+      let receivedBytes = 0;
+      let done!: () => void;
+      const allBack = new Promise<void>((resolve) => (done = resolve));
+      const connection = await transport.connect({ host: "127.0.0.1", port: relay.port }, {
+        onData(chunk) {
+          received.push(chunk);
+          receivedBytes += chunk.length;
+          if (receivedBytes >= data.length) done();
+        },
+        onClose() {},
+      });
+      let retained = 0;
+      for (let offset = 0; offset < data.length; offset += 256 * 1024) {
+        connection.write(data.subarray(offset, offset + 256 * 1024));
+        if (connection.pendingBytes > 0) retained++;
+      }
+      await connection.drained();
+      assert.equal(connection.pendingBytes, 0);
+      await allBack;
+      connection.close();
+      await relay.close();
+      await closeServer(server);
+      assert.ok(retained > 0, "the socket always took everything: no partial write was exercised");
+      const joined = new Uint8Array(receivedBytes);
+      let offset = 0;
+      for (const chunk of received) {
+        joined.set(chunk, offset);
+        offset += chunk.length;
+      }
+      assert.equal(receivedBytes, data.length);
+      assert.ok(joined.every((b, i) => b === data[i]), "bytes differ");
+    },
+  );
 
-  test(`${transport.name} transport: many small writes arrive in order`, async () => {
+  test(`${transport.name} transport: many small writes arrive in order`, {
+    timeout: UNIT_TIMEOUT_MS,
+  }, async () => {
     const chunks: Uint8Array[] = [];
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
@@ -92,28 +99,34 @@ for (const transport of transports) {
     assert.equal(text, Array.from({ length: 5000 }, (_, i) => `${i},`).join(""));
   });
 
-  test(`${transport.name} transport: a connection the peer destroys is reported once, with an error`, async () => {
-    const { server, port } = await listen((socket) => setTimeout(() => socket.destroy(), 20));
-    const closes: (Error | undefined)[] = [];
-    let closed!: () => void;
-    const onClosed = new Promise<void>((resolve) => (closed = resolve));
-    const connection: TransportConnection = await transport.connect({ host: "127.0.0.1", port }, {
-      onData() {},
-      onClose(error) {
-        closes.push(error);
-        closed();
-      },
-    });
-    await onClosed;
-    connection.write(new Uint8Array(10)); // ignored after close
-    connection.close();
-    await connection.drained();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(closes.length, 1);
-    await closeServer(server);
-  });
+  test(
+    `${transport.name} transport: a connection the peer destroys is reported once, with an error`,
+    { timeout: UNIT_TIMEOUT_MS },
+    async () => {
+      const { server, port } = await listen((socket) => setTimeout(() => socket.destroy(), 20));
+      const closes: (Error | undefined)[] = [];
+      let closed!: () => void;
+      const onClosed = new Promise<void>((resolve) => (closed = resolve));
+      const connection: TransportConnection = await transport.connect({ host: "127.0.0.1", port }, {
+        onData() {},
+        onClose(error) {
+          closes.push(error);
+          closed();
+        },
+      });
+      await onClosed;
+      connection.write(new Uint8Array(10)); // ignored after close
+      connection.close();
+      await connection.drained();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(closes.length, 1);
+      await closeServer(server);
+    },
+  );
 
-  test(`${transport.name} transport: connecting to a closed port rejects with a ConnectionError`, async () => {
+  test(`${transport.name} transport: connecting to a closed port rejects with a ConnectionError`, {
+    timeout: UNIT_TIMEOUT_MS,
+  }, async () => {
     const { server, port } = await listen(() => {});
     await closeServer(server);
     await assert.rejects(
@@ -123,7 +136,9 @@ for (const transport of transports) {
   });
 }
 
-test("relay: one-byte chunks arrive intact; pause stalls and resume releases", async () => {
+test("relay: one-byte chunks arrive intact; pause stalls and resume releases", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const received: Uint8Array[] = [];
   const { server, port } = await listen((socket) =>
     socket.on("data", (c: Uint8Array) => received.push(c))
