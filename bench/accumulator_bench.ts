@@ -1,18 +1,24 @@
 /**
  * The cost of `send()` up to the accumulator, without the network: converting the record,
- * choosing its partition (keyed murmur2 or sticky) and appending it to a pooled batch, as
- * KafkaProducer.send does. Batches are recycled as the sender would, so the pool never runs dry.
+ * checking its size, choosing its partition (keyed murmur2 or sticky) and appending it to a
+ * pooled batch, as KafkaProducer.send does. Batches are recycled as the sender would, so the pool never runs dry.
  */
 import { RecordAccumulator } from "../src/producer/accumulator.ts";
 import { BufferPool } from "../src/producer/buffer_pool.ts";
 import { partitionForKey, StickyPartitioner } from "../src/producer/partitioner.ts";
-import { serializeRecord } from "../src/producer/record.ts";
+import { type SerializedRecord, serializeRecord } from "../src/producer/record.ts";
+import { RECORD_BATCH_OVERHEAD } from "../src/protocol/record_batch.ts";
 import { ClusterMetadata } from "../src/client/cluster_metadata.ts";
 import { metadataResponse } from "../tests/_lib/metadata_response.ts";
 
 const value = new Uint8Array(100).fill(0x61);
 const metadata = new ClusterMetadata(300_000);
 metadata.update(metadataResponse({ bench: [1, 1, 1, 1, 1, 1] }), Date.now());
+
+/** KafkaProducer.send's size check (maxRequestSize, default 1 MiB). */
+function checkSize(record: SerializedRecord): void {
+  if (RECORD_BATCH_OVERHEAD + record.size > 1 << 20) throw new Error("record too large");
+}
 
 function setup() {
   const pool = new BufferPool(32 * 1024 * 1024, 16384);
@@ -45,8 +51,9 @@ Deno.bench("send() into the accumulator, 100-byte value, no key (sticky)", {
   b.start();
   for (let i = 0; i < RECORDS; i++) {
     const record = serializeRecord({ topic: "bench", value });
+    checkSize(record);
     const partition = sticky.partition("bench", 6, available);
-    accumulator.tryAppend(record, partition, 0)!.catch(() => {});
+    accumulator.append(record, partition, 0)!.catch(() => {});
     sticky.recordAppended("bench", partition, 100);
   }
   b.end();
@@ -60,7 +67,8 @@ Deno.bench("send() into the accumulator, 100-byte value, string key (murmur2)", 
   b.start();
   for (let i = 0; i < RECORDS; i++) {
     const record = serializeRecord({ topic: "bench", key: `user-${i % 1000}`, value });
-    accumulator.tryAppend(record, partitionForKey(record.key!, 6), 0)!.catch(() => {});
+    checkSize(record);
+    accumulator.append(record, partitionForKey(record.key!, 6), 0)!.catch(() => {});
   }
   b.end();
   recycle(accumulator);
@@ -76,7 +84,7 @@ Deno.bench("acknowledge: resolve 1000 records' promises from their batches", {
   const deliveries: Promise<unknown>[] = [];
   for (let i = 0; i < RECORDS; i++) {
     const record = serializeRecord({ topic: "bench", value, timestamp: now });
-    deliveries.push(accumulator.tryAppend(record, i % 6, 0)!);
+    deliveries.push(accumulator.append(record, i % 6, 0)!);
   }
   b.start();
   for (let i = 0; i < 3; i++) recycle(accumulator); // one batch per partition per drain

@@ -28,11 +28,14 @@ export class WakeSignal {
   #wake: (() => void) | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** Wakes the waiter now, or makes the next `wait` return at once. */
-  signal(): void {
+  /**
+   * Wakes the waiter now, or makes the next `wait` return at once. A bound function: pass
+   * `signal` itself to whatever should wake the loop.
+   */
+  readonly signal = (): void => {
     if (this.#wake) this.#finish();
     else this.#signaled = true;
-  }
+  };
 
   /** Resolves on the next `signal()` or after `timeoutMs` (never, if Infinity). */
   wait(timeoutMs: number): Promise<void> {

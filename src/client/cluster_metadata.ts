@@ -1,6 +1,7 @@
 /**
- * The producer's view of the cluster: brokers, and for each topic it sends to, its partitions
- * and their leaders. Refreshed on demand (errors, unknown topics) and after `metadataMaxAgeMs`.
+ * A client's view of the cluster: brokers, and for each topic it uses, its partitions and their
+ * leaders. Refreshed (by the {@link MetadataUpdater}) on demand (errors, unknown topics) and
+ * after `metadataMaxAgeMs`.
  *
  * @module
  */
@@ -30,7 +31,10 @@ interface TopicWaiter {
 }
 
 /** Errors that no amount of waiting for metadata will cure. */
-const FATAL_TOPIC_ERRORS = new Set<number>([17, 29]); // INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED
+const FATAL_TOPIC_ERRORS = new Set<number>([
+  ErrorCode.INVALID_TOPIC_EXCEPTION,
+  ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+]);
 
 /** Topics, partitions, leaders and brokers, with waiting for topics not yet known. */
 export class ClusterMetadata {
@@ -44,9 +48,12 @@ export class ClusterMetadata {
   #lastRefreshMs = 0;
   #updateRequested = true;
   #waitTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #bootstrap: readonly Endpoint[];
 
-  constructor(maxAgeMs: number) {
+  /** `bootstrap`: the addresses to ask while no broker is known. */
+  constructor(maxAgeMs: number, bootstrap: readonly Endpoint[] = []) {
     this.#maxAgeMs = maxAgeMs;
+    this.#bootstrap = bootstrap;
   }
 
   /** Number of partitions of a known topic, else undefined. */
@@ -74,9 +81,14 @@ export class ClusterMetadata {
     return this.#brokers.get(nodeId);
   }
 
-  /** Every known broker's id. */
-  brokerIds(): number[] {
-    return [...this.#brokers.keys()];
+  /**
+   * Where to send a request any broker can answer: the known brokers first, then the bootstrap
+   * addresses (with negative ids, as in the Java client).
+   */
+  nodeCandidates(): [nodeId: number, endpoint: Endpoint][] {
+    const candidates = [...this.#brokers];
+    this.#bootstrap.forEach((endpoint, i) => candidates.push([-1 - i, endpoint]));
+    return candidates;
   }
 
   /** Topics to ask about in the next Metadata request. */

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { backoffMs } from "../backoff.ts";
 import { AuthenticationError, ConnectionError } from "../errors.ts";
 import type { Endpoint, Transport } from "../transport/transport.ts";
 import { Connection, type ConnectionOptions, type RequestOutcome } from "./connection.ts";
@@ -247,12 +248,11 @@ export class NetworkClient {
     this.#onFatal(error);
   }
 
-  /** Exponential backoff with ±20% jitter, as the Java client does. */
   #backoff(failures: number): number {
-    const base = Math.min(
-      this.#options.reconnectBackoffMs * 2 ** (failures - 1),
+    return backoffMs(
+      failures,
+      this.#options.reconnectBackoffMs,
       this.#options.reconnectBackoffMaxMs,
     );
-    return base * (0.8 + Math.random() * 0.4);
   }
 }

@@ -8,7 +8,7 @@
  */
 
 import { TimeoutError } from "../errors.ts";
-import { estimateRecordSize, RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
+import { RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
 import type { BatchCompressor } from "./batch_compressor.ts";
 import { type BufferPool, POOLED_SIZE_MULTIPLES } from "./buffer_pool.ts";
 import type { ClusterMetadata } from "../client/cluster_metadata.ts";
@@ -96,14 +96,13 @@ export class RecordAccumulator {
    */
   #layout(record: SerializedRecord): BatchLayout {
     const { batchSize, compressor, maxRequestSize } = this.#options;
-    const recordSize = RECORD_BATCH_OVERHEAD +
-      estimateRecordSize(record.key, record.value, record.headers);
+    const recordSize = RECORD_BATCH_OVERHEAD + record.size;
     if (!compressor) {
       const size = Math.max(batchSize, recordSize);
       return { bufferSize: size, limit: size };
     }
     const maxMultiple = POOLED_SIZE_MULTIPLES[POOLED_SIZE_MULTIPLES.length - 1];
-    const estimated = Math.ceil(batchSize / (compressor.estimatedRatio(record.topic) * 1.05));
+    const estimated = compressor.uncompressedLimit(record.topic, batchSize);
     const wanted = Math.min(
       estimated,
       maxMultiple * batchSize,
@@ -118,8 +117,9 @@ export class RecordAccumulator {
    * Appends to the partition's open batch, or to a new batch when a buffer is available now, and
    * returns the record's delivery promise. Returns null when a new batch is needed and the pool
    * has no memory: the caller waits for memory (`BufferPool.waitForMemory`) and calls again.
+   * (The batches' `tryAppend` is the other kind of attempt: null when the record does not fit.)
    */
-  tryAppend(
+  append(
     record: SerializedRecord,
     partition: number,
     nowMs: number,

@@ -14,6 +14,9 @@ import { ConfigError } from "../errors.ts";
 /** Fraction of the way from the estimate down to a better observed ratio taken per batch. */
 const IMPROVING_WEIGHT = 0.25;
 
+/** Margin on the estimate when sizing a batch, as the Java client's (COMPRESSION_RATE_ESTIMATION_FACTOR). */
+const ESTIMATE_MARGIN = 1.05;
+
 /** The codec of a producer and its per-topic compression ratio estimates. */
 export class BatchCompressor {
   /** The codec's id, the batch attribute bits. */
@@ -66,9 +69,22 @@ export class BatchCompressor {
     return this.#error;
   }
 
-  /** The topic's estimated compression ratio (1 until a batch of it was compressed). */
+  /**
+   * The topic's estimated compression ratio (1 until a batch of it was compressed). The sizes
+   * below are the only other readers: every estimate the producer makes goes through here.
+   */
   estimatedRatio(topic: string): number {
     return this.#ratios.get(topic) ?? 1;
+  }
+
+  /** Bytes that `uncompressedBytes` of the topic's records are estimated to take compressed. */
+  compressedSize(topic: string, uncompressedBytes: number): number {
+    return uncompressedBytes * this.estimatedRatio(topic);
+  }
+
+  /** Uncompressed bytes of the topic's records estimated to compress to `compressedBytes`. */
+  uncompressedLimit(topic: string, compressedBytes: number): number {
+    return Math.ceil(compressedBytes / (this.estimatedRatio(topic) * ESTIMATE_MARGIN));
   }
 
   /** Compresses a batch's records section and learns the topic's ratio from it. */

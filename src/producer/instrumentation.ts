@@ -9,6 +9,7 @@
 
 import type { Logger } from "../logger.ts";
 import type { RequestOutcome } from "../client/connection.ts";
+import type { MetadataObserver } from "../client/metadata_updater.ts";
 import type { NetworkObserver } from "../client/network_client.ts";
 import { Produce } from "../protocol/messages/produce.ts";
 import type { Endpoint } from "../transport/transport.ts";
@@ -17,7 +18,7 @@ import { ProducerMetrics } from "./metrics.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 
 /** Metrics, events and logs of one producer. */
-export class Instrumentation implements NetworkObserver {
+export class Instrumentation implements NetworkObserver, MetadataObserver {
   readonly metrics = new ProducerMetrics();
   readonly events: ProducerEvents;
   readonly logger: Logger;
@@ -144,6 +145,10 @@ export class Instrumentation implements NetworkObserver {
 
   metadataUpdated(brokerCount: number, topics: readonly string[]): void {
     this.logger.debug("metadata updated", { brokers: brokerCount, topics: topics.join(",") });
+  }
+
+  metadataFailed(error: Error): void {
+    this.backgroundFailed("metadata", error);
   }
 
   /** A background request the producer needs (metadata, producer id) failed; it will retry. */

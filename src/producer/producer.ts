@@ -10,7 +10,7 @@
  * @module
  */
 
-import { abortable, Deferred } from "../async.ts";
+import { abortable, Deferred, WakeSignal } from "../async.ts";
 import { Fifo } from "../fifo.ts";
 import {
   type ProducerConfig,
@@ -29,17 +29,19 @@ import {
 import { SILENT_LOGGER } from "../logger.ts";
 import { parseEndpoint } from "../client/bootstrap.ts";
 import { NetworkClient } from "../client/network_client.ts";
-import { estimateRecordSize, RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
+import { RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
 import { resolveTransport } from "../transport/detect.ts";
 import { SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.ts";
 import { RecordAccumulator } from "./accumulator.ts";
 import { BatchCompressor } from "./batch_compressor.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { ClusterMetadata } from "../client/cluster_metadata.ts";
+import { MetadataUpdater } from "../client/metadata_updater.ts";
 import type { ProducerEventListener, ProducerEventMap } from "./events.ts";
 import { Instrumentation } from "./instrumentation.ts";
 import type { ProducerMetricValues } from "./metrics.ts";
 import { Idempotence } from "./idempotence.ts";
+import { ProducerIdRequester } from "./producer_id.ts";
 import { type TransactionOffset, Transactions } from "./transactions.ts";
 import { partitionForKey, StickyPartitioner } from "./partitioner.ts";
 import {
@@ -79,6 +81,8 @@ export interface SendOptions {
 
 interface BlockedSend {
   record: SerializedRecord;
+  /** Chosen once, when the topic's metadata is known; -1 until then. */
+  partition: number;
   deadline: number;
   result: Deferred<RecordMetadata>;
   signal: AbortSignal | undefined;
@@ -101,6 +105,8 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
   readonly #metadata: ClusterMetadata;
   readonly #network: NetworkClient;
   readonly #sender: Sender;
+  /** The one wake-up signal of the sender's loop: every component that has news signals it. */
+  readonly #wake = new WakeSignal();
   readonly #sticky: StickyPartitioner;
   readonly #compressor: BatchCompressor | null;
   readonly #transactions: Transactions | null;
@@ -121,13 +127,10 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     const resolved = resolveProducerConfig(config);
     this.#config = resolved;
     this.#serializers = config; // validated above: functions or absent
+    const wakeup = this.#wake.signal;
     const compressor = this.#compressor = resolved.compressionType === "none"
       ? null
-      : new BatchCompressor(
-        resolved.compressionType,
-        resolved.compressionLevel,
-        () => this.#sender.wakeup(),
-      );
+      : new BatchCompressor(resolved.compressionType, resolved.compressionLevel, wakeup);
     const transport = resolveTransport(resolved.transport);
     const instrumentation = new Instrumentation(resolved.logger ?? SILENT_LOGGER);
     this.#instrumentation = instrumentation;
@@ -135,13 +138,14 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     this.#accumulator = new RecordAccumulator(
       { ...resolved, compressor },
       this.#pool,
-      () => this.#sender.wakeup(),
+      wakeup,
       (batch, error, baseOffset) => {
         if (error) this.#transactions?.batchFailed(error);
         instrumentation.batchDone(batch, error, baseOffset);
       },
     );
-    this.#metadata = new ClusterMetadata(resolved.metadataMaxAgeMs);
+    const bootstrap = resolved.bootstrapServers.map(parseEndpoint);
+    this.#metadata = new ClusterMetadata(resolved.metadataMaxAgeMs, bootstrap);
     this.#sticky = new StickyPartitioner({ batchSize: resolved.batchSize });
     this.#network = new NetworkClient(
       transport,
@@ -158,28 +162,53 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
         tls: resolved.tls?.options,
         sasl: resolved.sasl,
       },
-      () => this.#sender.wakeup(),
+      wakeup,
       (error) => this.#failFatally(error),
       instrumentation,
     );
-    const bootstrap = resolved.bootstrapServers.map(parseEndpoint);
+    const metadataUpdater = new MetadataUpdater(
+      this.#metadata,
+      this.#network,
+      resolved,
+      instrumentation,
+      wakeup,
+    );
     const idempotence = resolved.enableIdempotence ? new Idempotence() : null;
     this.#transactions = resolved.transactionalId === undefined ? null : new Transactions(
-      { ...resolved, transactionalId: resolved.transactionalId, bootstrap },
+      { ...resolved, transactionalId: resolved.transactionalId },
       this.#network,
       this.#metadata,
       idempotence!,
-      () => this.#sender.wakeup(),
+      wakeup,
       (topic, partition, error) => this.#accumulator.failQueued(topic, partition, error),
     );
-    this.#sender = new Sender(this.#accumulator, this.#metadata, this.#network, {
-      ...resolved,
-      bootstrap,
-      idempotence,
-      transactions: this.#transactions,
-      compressor,
-      instrumentation,
-    });
+    // A transactional producer gets its id from initTransactions() instead.
+    const producerIds = idempotence && !this.#transactions
+      ? new ProducerIdRequester(
+        idempotence,
+        metadataUpdater,
+        this.#network,
+        resolved,
+        instrumentation,
+        wakeup,
+        (error) => this.#accumulator.failAll(error),
+      )
+      : null;
+    this.#sender = new Sender(
+      this.#accumulator,
+      this.#metadata,
+      metadataUpdater,
+      this.#network,
+      {
+        ...resolved,
+        idempotence,
+        producerIds,
+        transactions: this.#transactions,
+        compressor,
+        instrumentation,
+      },
+      this.#wake,
+    );
     this.#sender.start();
   }
 
@@ -275,13 +304,20 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
       this.#transactions?.checkCanSend();
       const serialized = serializeRecord(record, this.#serializers);
       this.#checkSize(serialized);
-      let delivery: Promise<RecordMetadata> | null = null;
-      if (this.#blocked.length === 0) delivery = this.#appendNow(serialized, Date.now());
-      if (delivery) {
-        accepted?.resolve(true);
-        return delivery;
+      let partition = -1;
+      // Behind queued sends a record queues too, to keep the send order.
+      const count = this.#blocked.length === 0
+        ? this.#metadata.partitionCount(serialized.topic)
+        : undefined;
+      if (count !== undefined) {
+        partition = this.#partitionOf(serialized, count);
+        const delivery = this.#append(serialized, partition, Date.now());
+        if (delivery) {
+          accepted?.resolve(true);
+          return delivery;
+        }
       }
-      return this.#block(serialized, signal, accepted);
+      return this.#block(serialized, partition, signal, accepted);
     } catch (error) {
       accepted?.resolve(false);
       return Promise.reject(error);
@@ -338,7 +374,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
   /** Sends every buffered record now and resolves once all of them have succeeded or failed. */
   async flush(): Promise<void> {
     await this.#waitBlockedDrained();
-    this.#sender.wakeup();
+    this.#wake.signal();
     await this.#accumulator.flush();
   }
 
@@ -347,7 +383,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     validateTopic(topic);
     if (this.#fatalError) throw this.#fatalError;
     const waiting = this.#metadata.waitForTopic(topic, Date.now() + this.#config.maxBlockMs);
-    this.#sender.wakeup();
+    this.#wake.signal();
     await waiting;
     const count = this.#metadata.partitionCount(topic) ?? 0;
     return Array.from({ length: count }, (_, partition) => ({
@@ -370,7 +406,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
 
   async #close(timeoutMs: number): Promise<void> {
     this.#accumulator.beginClose();
-    this.#sender.wakeup();
+    this.#wake.signal();
     const graceful = (async () => {
       await this.#waitBlockedDrained();
       await this.#accumulator.flush();
@@ -407,8 +443,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
   }
 
   #checkSize(record: SerializedRecord): void {
-    const size = RECORD_BATCH_OVERHEAD +
-      estimateRecordSize(record.key, record.value, record.headers);
+    const size = RECORD_BATCH_OVERHEAD + record.size;
     const limit = Math.min(this.#config.maxRequestSize, this.#config.bufferMemory);
     if (size > limit) {
       const which = limit === this.#config.maxRequestSize ? "maxRequestSize" : "bufferMemory";
@@ -418,20 +453,22 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     }
   }
 
-  /** Appends at once when metadata and memory allow; null when the record must wait. */
-  #appendNow(record: SerializedRecord, nowMs: number): Promise<RecordMetadata> | null {
-    const count = this.#metadata.partitionCount(record.topic);
-    if (count === undefined) return null;
-    const partition = this.#partitionOf(record, count);
-    const delivery = this.#accumulator.tryAppend(record, partition, nowMs);
+  /** Appends to `partition` when memory allows; null when the record must wait for memory. */
+  #append(
+    record: SerializedRecord,
+    partition: number,
+    nowMs: number,
+  ): Promise<RecordMetadata> | null {
+    const delivery = this.#accumulator.append(record, partition, nowMs);
     if (!delivery) return null;
     if (
       record.partition === undefined && (record.key === null || this.#config.partitionerIgnoreKeys)
     ) {
       // As in the Java client, a sticky partition gets batchSize bytes as they will be sent:
       // compressed, as estimated.
-      const ratio = this.#compressor?.estimatedRatio(record.topic) ?? 1;
-      this.#sticky.recordAppended(record.topic, partition, (record.value?.length ?? 0) * ratio);
+      const bytes = record.value?.length ?? 0;
+      const sent = this.#compressor?.compressedSize(record.topic, bytes) ?? bytes;
+      this.#sticky.recordAppended(record.topic, partition, sent);
     }
     return delivery;
   }
@@ -466,11 +503,13 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
 
   #block(
     record: SerializedRecord,
+    partition: number,
     signal: AbortSignal | undefined,
     accepted: Deferred<boolean> | null,
   ): Promise<RecordMetadata> {
     const blocked: BlockedSend = {
       record,
+      partition,
       deadline: Date.now() + this.#config.maxBlockMs,
       result: new Deferred<RecordMetadata>(),
       signal,
@@ -501,13 +540,17 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     while (this.#blocked.length > 0) {
       const head = this.#blocked.peek()!;
       try {
-        if (!head.done && this.#metadata.partitionCount(head.record.topic) === undefined) {
-          const waiting = this.#metadata.waitForTopic(head.record.topic, head.deadline);
-          this.#sender.wakeup();
-          await abortable(waiting, head.signal, abortError);
+        if (!head.done && head.partition < 0) {
+          const topic = head.record.topic;
+          if (this.#metadata.partitionCount(topic) === undefined) {
+            const waiting = this.#metadata.waitForTopic(topic, head.deadline);
+            this.#wake.signal();
+            await abortable(waiting, head.signal, abortError);
+          }
+          head.partition = this.#partitionOf(head.record, this.#metadata.partitionCount(topic)!);
         }
         while (!head.done) {
-          const delivery = this.#appendNow(head.record, Date.now());
+          const delivery = this.#append(head.record, head.partition, Date.now());
           if (delivery) {
             head.done = true;
             if (head.onAbort) head.signal!.removeEventListener("abort", head.onAbort);
@@ -531,7 +574,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     const size = this.#accumulator.batchBufferSize(head.record);
     const started = performance.now();
     const memory = Date.now() < head.deadline && this.#pool.waitForMemory(size, head.deadline);
-    this.#sender.wakeup(); // a waiter makes every batch sendable at once
+    this.#wake.signal(); // a waiter makes every batch sendable at once
     let granted: boolean;
     try {
       granted = await abortable(Promise.resolve(memory), head.signal, abortError);

@@ -7,12 +7,12 @@
 
 import { Deferred } from "../async.ts";
 import {
+  type BatchData,
   type BatchHeader,
   estimateRecordSize,
   readBatchRecords,
   RECORD_BATCH_OVERHEAD,
   RecordBatchWriter,
-  type RecordData,
   type RecordHeader,
 } from "../protocol/record_batch.ts";
 import type { BatchCompressor } from "./batch_compressor.ts";
@@ -94,7 +94,7 @@ export class ProducerBatch {
     const uncompressed = this.#writer.sizeInBytes;
     if (!this.#compressor) return uncompressed;
     const records = uncompressed - RECORD_BATCH_OVERHEAD;
-    return RECORD_BATCH_OVERHEAD + Math.ceil(records * this.#compressor.estimatedRatio(this.topic));
+    return RECORD_BATCH_OVERHEAD + Math.ceil(this.#compressor.compressedSize(this.topic, records));
   }
 
   /** Bytes of the batch without compression, header included (for compression metrics). */
@@ -128,8 +128,8 @@ export class ProducerBatch {
    */
   tryAppend(
     timestamp: number,
-    key: RecordData,
-    value: RecordData,
+    key: BatchData,
+    value: BatchData,
     headers: readonly RecordHeader[],
   ): Promise<RecordMetadata> | null {
     if (this.#bytes !== null || !this.#writer.tryAppend(timestamp, key, value, headers)) {

@@ -6,7 +6,7 @@
  */
 
 import { InvalidRecordError, SerializationError } from "../errors.ts";
-import type { RecordData as BatchData, RecordHeader } from "../protocol/record_batch.ts";
+import { type BatchData, estimateRecordSize, type RecordHeader } from "../protocol/record_batch.ts";
 
 /** A key, value or header value: text (sent as UTF-8) or raw bytes. */
 export type RecordData = string | Uint8Array;
@@ -59,6 +59,11 @@ export interface SerializedRecord {
   key: BatchData;
   value: BatchData;
   headers: RecordHeader[];
+  /**
+   * Upper bound of the bytes the record takes in a batch, computed once here: the size checks
+   * and the accumulator's batch layout read it.
+   */
+  size: number;
 }
 
 const encoder = new TextEncoder();
@@ -156,15 +161,22 @@ export function serializeRecord<K, V>(
   if (partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {
     throw new InvalidRecordError(`partition must be a non-negative integer, got ${partition}`);
   }
+  const key = checkData(
+    serialize(serializers.keySerializer, record.key, record.topic, "key"),
+    "key",
+  );
+  const value = checkData(
+    serialize(serializers.valueSerializer, record.value, record.topic, "value"),
+    "value",
+  );
+  const headers = toHeaders(record.headers);
   return {
     topic: record.topic,
     partition,
     timestamp: toTimestamp(record.timestamp),
-    key: checkData(serialize(serializers.keySerializer, record.key, record.topic, "key"), "key"),
-    value: checkData(
-      serialize(serializers.valueSerializer, record.value, record.topic, "value"),
-      "value",
-    ),
-    headers: toHeaders(record.headers),
+    key,
+    value,
+    headers,
+    size: estimateRecordSize(key, value, headers),
   };
 }

@@ -1,42 +1,44 @@
 /**
  * The sender: one async loop that wakes when there is something to do (a batch filled up or
  * began, a linger or backoff time ran out, a response or connection arrived, flush or close)
- * and otherwise sleeps. Each turn it refreshes metadata when due, finds the leaders with
- * sendable batches, drains them into one Produce request per leader, and settles the records
- * from the responses: success, retry with backoff, or a typed error.
+ * and otherwise sleeps. Each turn it lets the metadata updater and the producer id requester
+ * send what is due, finds the leaders with sendable batches, drains them into one Produce
+ * request per leader, and settles the records from the responses: success, retry with backoff,
+ * or a typed error.
  *
  * @module
  */
 
-import { WakeSignal } from "../async.ts";
-import { KafkaBrokerError, KafkaEdgeError, ProducerFencedError, ProtocolError } from "../errors.ts";
+import type { WakeSignal } from "../async.ts";
+import { backoffMs } from "../backoff.ts";
+import type { ClusterMetadata } from "../client/cluster_metadata.ts";
+import type { MetadataUpdater } from "../client/metadata_updater.ts";
 import type { NetworkClient } from "../client/network_client.ts";
 import { ErrorCode } from "../error_codes.ts";
-import { InitProducerId } from "../protocol/messages/init_producer_id.ts";
-import { Metadata } from "../protocol/messages/metadata.ts";
+import { KafkaBrokerError, KafkaEdgeError, ProducerFencedError, ProtocolError } from "../errors.ts";
 import {
   type PartitionProduceData,
   Produce,
   type ProduceRequest,
   type ProduceResponse,
 } from "../protocol/messages/produce.ts";
-import type { Endpoint } from "../transport/transport.ts";
 import type { RecordAccumulator } from "./accumulator.ts";
 import type { BatchCompressor } from "./batch_compressor.ts";
-import type { ClusterMetadata } from "../client/cluster_metadata.ts";
 import type { Idempotence } from "./idempotence.ts";
 import type { Instrumentation } from "./instrumentation.ts";
-import type { Transactions } from "./transactions.ts";
+import type { ProducerIdRequester } from "./producer_id.ts";
+import { FENCED, type Transactions } from "./transactions.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 
 /**
- * Errors after which the broker no longer accepts this producer's sequences: OUT_OF_ORDER_SEQUENCE,
- * INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID. The epoch is bumped and the batch retried.
+ * Errors after which the broker no longer accepts this producer's sequences. The epoch is bumped
+ * and the batch retried.
  */
-const LOST_SEQUENCE_STATE = new Set<number>([45, 47, 59]);
-
-/** A transactional producer's epoch is stale: INVALID_PRODUCER_EPOCH, PRODUCER_FENCED. */
-const FENCED = new Set<number>([47, 90]);
+const LOST_SEQUENCE_STATE = new Set<number>([
+  ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+  ErrorCode.UNKNOWN_PRODUCER_ID,
+]);
 
 /** Settings of a {@link Sender}. */
 export interface SenderOptions {
@@ -47,14 +49,12 @@ export interface SenderOptions {
   retries: number;
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
-  allowAutoCreateTopics: boolean;
-  /** Brokers to ask for metadata when none is known yet. */
-  bootstrap: readonly Endpoint[];
   /** The idempotent producer's state, or null without idempotence. */
   idempotence: Idempotence | null;
+  /** Gets the idempotent producer its id; null without idempotence or with transactions. */
+  producerIds: ProducerIdRequester | null;
   /** The transactional producer's state, or null without a transactionalId. */
   transactions: Transactions | null;
-  transactionTimeoutMs: number;
   /** The batches' codec, or null without compression. */
   compressor: BatchCompressor | null;
   /** Metrics, events and logs. */
@@ -65,39 +65,34 @@ export interface SenderOptions {
 export class Sender {
   readonly #accumulator: RecordAccumulator;
   readonly #metadata: ClusterMetadata;
+  readonly #metadataUpdater: MetadataUpdater;
   readonly #network: NetworkClient;
   readonly #options: SenderOptions;
-  readonly #wake = new WakeSignal();
+  readonly #wake: WakeSignal;
   readonly #inFlight = new Set<ProducerBatch>();
   #running = true;
   #loop: Promise<void> | null = null;
-  #metadataInFlight = false;
-  #metadataRetryAtMs = 0;
-  #metadataFailures = 0;
-  #metadataCandidate = 0;
-  #producerIdRetryAtMs = 0;
-  #producerIdFailures = 0;
 
+  /** `wake` is the producer's one wake-up signal: whatever signals it makes the loop take a turn. */
   constructor(
     accumulator: RecordAccumulator,
     metadata: ClusterMetadata,
+    metadataUpdater: MetadataUpdater,
     network: NetworkClient,
     options: SenderOptions,
+    wake: WakeSignal,
   ) {
     this.#accumulator = accumulator;
     this.#metadata = metadata;
+    this.#metadataUpdater = metadataUpdater;
     this.#network = network;
     this.#options = options;
+    this.#wake = wake;
   }
 
   /** Starts the loop. */
   start(): void {
     this.#loop ??= this.#run();
-  }
-
-  /** Makes the loop take another turn now. */
-  wakeup(): void {
-    this.#wake.signal();
   }
 
   /** Ends the loop after its current turn; what is still in flight is left to the caller. */
@@ -141,12 +136,11 @@ export class Sender {
       }
     }
 
-    const metadataSleep = this.#maybeUpdateMetadata(nowMs);
+    const metadataSleep = this.#metadataUpdater.poll(nowMs);
     const { idempotence, transactions } = this.#options;
     let producerIdSleep = Infinity;
     if (idempotence && !idempotence.ready) {
-      // A transactional producer gets its id from initTransactions(), not from here.
-      if (!transactions) producerIdSleep = this.#maybeInitProducerId(idempotence, nowMs);
+      producerIdSleep = this.#options.producerIds?.poll(nowMs) ?? Infinity;
       ready.readyNodes.clear(); // nothing goes out without a producer id
     }
     const compressor = this.#options.compressor;
@@ -188,110 +182,6 @@ export class Sender {
       soonest = Math.min(soonest, this.#accumulator.timeToExpiry(batch, nowMs));
     }
     return soonest;
-  }
-
-  /** Sends a Metadata request when one is due; returns how long until it needs attention. */
-  #maybeUpdateMetadata(nowMs: number): number {
-    const due = this.#metadata.timeToNextUpdate(nowMs);
-    if (due > 0) return due;
-    if (this.#metadataInFlight) return Infinity; // its response wakes the loop
-    if (nowMs < this.#metadataRetryAtMs) return this.#metadataRetryAtMs - nowMs;
-    const target = this.#metadataNode(nowMs);
-    if ("sleepMs" in target) return target.sleepMs;
-
-    this.#metadataInFlight = true;
-    this.#network.connection(target.node)!.request(Metadata, {
-      topics: this.#metadata.wantedTopics(),
-      allowAutoTopicCreation: this.#options.allowAutoCreateTopics,
-    }).then(
-      (response) => {
-        this.#metadataFailures = 0;
-        this.#metadata.update(response, Date.now());
-        this.#options.instrumentation.metadataUpdated(
-          response.brokers.length,
-          response.topics.map((t) => t.name),
-        );
-        if (this.#metadata.timeToNextUpdate(Date.now()) === 0) {
-          // Something is still missing (a new topic, a leader): ask again after a backoff.
-          this.#metadataRetryAtMs = Date.now() + this.#backoff(1);
-        }
-      },
-      (error) => {
-        this.#options.instrumentation.backgroundFailed("metadata", error);
-        this.#metadataFailures++;
-        this.#metadataRetryAtMs = Date.now() + this.#backoff(this.#metadataFailures);
-      },
-    ).finally(() => {
-      this.#metadataInFlight = false;
-      this.#wake.signal();
-    });
-    return Infinity;
-  }
-
-  /**
-   * A node with an open connection to ask for metadata. Without one, starts connecting to the
-   * next candidate that is not backing off, and says how long to sleep meanwhile (Infinity:
-   * the connection's outcome wakes the loop).
-   */
-  #metadataNode(nowMs: number): { node: number } | { sleepMs: number } {
-    const connected = this.#network.leastLoadedNode(Infinity);
-    if (connected !== undefined) return { node: connected };
-    const candidates = this.#metadataCandidates();
-    let sleepMs = Infinity;
-    for (let i = 0; i < candidates.length; i++) {
-      const index = (this.#metadataCandidate + i) % candidates.length;
-      const [id, endpoint] = candidates[index];
-      const delay = this.#network.connectionDelay(id, nowMs);
-      if (delay === Infinity) return { sleepMs: Infinity };
-      if (delay === 0) {
-        this.#metadataCandidate = index + 1;
-        this.#network.isReady(id, endpoint, Infinity, nowMs); // starts the connection
-        return { sleepMs: Infinity };
-      }
-      sleepMs = Math.min(sleepMs, delay);
-    }
-    return { sleepMs };
-  }
-
-  /**
-   * Asks a broker for a producer id (or a new epoch, when bumping) once one is needed and
-   * nothing of the old epoch is in flight; returns how long until it needs attention again.
-   */
-  #maybeInitProducerId(idempotence: Idempotence, nowMs: number): number {
-    if (!idempotence.needsProducerId) return Infinity; // a request or in-flight batches will wake us
-    if (nowMs < this.#producerIdRetryAtMs) return this.#producerIdRetryAtMs - nowMs;
-    const target = this.#metadataNode(nowMs);
-    if ("sleepMs" in target) return target.sleepMs;
-    const current = idempotence.initRequest();
-    this.#network.connection(target.node)!.request(InitProducerId, {
-      transactionalId: null,
-      transactionTimeoutMs: this.#options.transactionTimeoutMs,
-      ...current,
-    }).then((response) => {
-      if (response.errorCode !== ErrorCode.NONE) {
-        throw new KafkaBrokerError(response.errorCode, "InitProducerId");
-      }
-      this.#producerIdFailures = 0;
-      idempotence.initialized(response.producerId, response.producerEpoch);
-      this.#options.instrumentation.producerIdAssigned(response.producerId, response.producerEpoch);
-    }).catch((error) => {
-      this.#options.instrumentation.backgroundFailed("producerId", error);
-      idempotence.initFailed();
-      this.#producerIdFailures++;
-      this.#producerIdRetryAtMs = Date.now() + this.#backoff(this.#producerIdFailures);
-      if (error instanceof KafkaEdgeError && !error.retriable) this.#accumulator.failAll(error);
-    }).finally(() => this.#wake.signal());
-    return Infinity;
-  }
-
-  /** Known brokers first, then the bootstrap addresses (negative ids, as in the Java client). */
-  #metadataCandidates(): [number, Endpoint][] {
-    const candidates: [number, Endpoint][] = [];
-    for (const id of this.#metadata.brokerIds()) {
-      candidates.push([id, this.#metadata.endpointOf(id)!]);
-    }
-    this.#options.bootstrap.forEach((endpoint, i) => candidates.push([-1 - i, endpoint]));
-    return candidates;
   }
 
   #sendProduce(node: number, batches: ProducerBatch[], nowMs: number): void {
@@ -361,7 +251,7 @@ export class Sender {
           batch,
           new ProtocolError(`Produce response has no result for ${batch.topic}-${batch.partition}`),
         );
-      } else if (result.errorCode === 0) {
+      } else if (result.errorCode === ErrorCode.NONE) {
         this.#accumulator.complete(batch, undefined, result.baseOffset, result.logAppendTimeMs);
       } else if (result.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
         // The broker has this batch already (older than the 5 whose offsets it keeps).
@@ -425,19 +315,11 @@ export class Sender {
       return;
     }
     this.#metadata.requestUpdate(); // most retriable errors mean a leader moved or went away
-    const backoffMs = this.#backoff(batch.attempts);
-    batch.retryNotBeforeMs = nowMs + backoffMs;
-    this.#options.instrumentation.retry(batch, error, backoffMs, nowMs);
+    const { retryBackoffMs, retryBackoffMaxMs } = this.#options;
+    const delayMs = backoffMs(batch.attempts, retryBackoffMs, retryBackoffMaxMs);
+    batch.retryNotBeforeMs = nowMs + delayMs;
+    this.#options.instrumentation.retry(batch, error, delayMs, nowMs);
     this.#accumulator.reenqueue(batch);
-  }
-
-  /** Exponential backoff from `retryBackoffMs` to `retryBackoffMaxMs`, ±20% jitter. */
-  #backoff(attempt: number): number {
-    const base = Math.min(
-      this.#options.retryBackoffMs * 2 ** Math.max(0, attempt - 1),
-      this.#options.retryBackoffMaxMs,
-    );
-    return base * (0.8 + Math.random() * 0.4);
   }
 
   #failEverything(error: unknown): void {

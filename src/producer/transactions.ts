@@ -20,6 +20,7 @@ import {
   TransactionStateError,
 } from "../errors.ts";
 import type { Connection } from "../client/connection.ts";
+import { ErrorCode } from "../error_codes.ts";
 import type { NetworkClient } from "../client/network_client.ts";
 import type { Api } from "../protocol/api.ts";
 import { AddOffsetsToTxn } from "../protocol/messages/add_offsets_to_txn.ts";
@@ -54,15 +55,24 @@ export interface TransactionsOptions {
   /** Bound on each transactional call (the Java client's max.block.ms). */
   maxBlockMs: number;
   retryBackoffMs: number;
-  bootstrap: readonly Endpoint[];
 }
 
 /** Coordinator errors after which the coordinator must be looked up again. */
-const COORDINATOR_MOVED = new Set<number>([15, 16]); // COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
-/** Errors that go away by waiting: COORDINATOR_LOAD_IN_PROGRESS, REQUEST_TIMED_OUT, CONCURRENT_TRANSACTIONS. */
-const TRY_AGAIN = new Set<number>([7, 14, 51]);
-/** This producer's epoch is not the coordinator's any more: PRODUCER_FENCED, INVALID_PRODUCER_EPOCH. */
-const FENCED = new Set<number>([47, 90]);
+const COORDINATOR_MOVED = new Set<number>([
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
+]);
+/** Errors that go away by waiting. */
+const TRY_AGAIN = new Set<number>([
+  ErrorCode.REQUEST_TIMED_OUT,
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  ErrorCode.CONCURRENT_TRANSACTIONS,
+]);
+/** This producer's epoch is not the coordinator's (nor the partition leader's) any more. */
+export const FENCED = new Set<number>([
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+  ErrorCode.PRODUCER_FENCED,
+]);
 
 /** The transactional state machine of one producer. */
 export class Transactions {
@@ -323,7 +333,7 @@ export class Transactions {
         const version = Math.min(connection.versionOf(api), maxVersion);
         const response = await connection.request(api, request(), version);
         const code = errorOf(response);
-        if (code === 0) return response;
+        if (code === ErrorCode.NONE) return response;
         if (FENCED.has(code)) {
           this.fence(
             new ProducerFencedError(`${api.name}: ${new KafkaBrokerError(code, "").message}`),
@@ -364,8 +374,8 @@ export class Transactions {
       keys: [target.key],
     });
     const found = response.coordinators[0];
-    if (!found || found.errorCode !== 0) {
-      const code = found?.errorCode ?? -1;
+    if (!found || found.errorCode !== ErrorCode.NONE) {
+      const code = found?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
       throw new KafkaBrokerError(
         code,
         `FindCoordinator for ${target.key}`,
@@ -378,11 +388,8 @@ export class Transactions {
 
   /** A connection to any broker: a known one, else a bootstrap address. */
   async #anyConnection(): Promise<Connection> {
-    const candidates: [number, Endpoint][] = this.#metadata.brokerIds()
-      .map((id): [number, Endpoint] => [id, this.#metadata.endpointOf(id)!]);
-    this.#options.bootstrap.forEach((endpoint, i) => candidates.push([-1 - i, endpoint]));
     let lastError: unknown;
-    for (const [id, endpoint] of candidates) {
+    for (const [id, endpoint] of this.#metadata.nodeCandidates()) {
       try {
         return await this.#network.connectionTo(id, endpoint);
       } catch (error) {
@@ -396,5 +403,5 @@ export class Transactions {
 }
 
 function firstError(codes: number[]): number {
-  return codes.find((code) => code !== 0) ?? 0;
+  return codes.find((code) => code !== ErrorCode.NONE) ?? ErrorCode.NONE;
 }

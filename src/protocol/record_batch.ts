@@ -41,14 +41,14 @@ const BatchAttribute = {
 export type RecordHeader = readonly [name: Uint8Array, value: Uint8Array | null];
 
 /** A key or value: bytes, or text the batch writes as UTF-8 straight into its buffer. */
-export type RecordData = Uint8Array | string | null;
+export type BatchData = Uint8Array | string | null;
 
 /** A record's content as the batch stores it. */
 export interface BatchRecord {
   /** Milliseconds since the epoch. */
   timestamp: number;
-  key: RecordData;
-  value: RecordData;
+  key: BatchData;
+  value: BatchData;
   headers: readonly RecordHeader[];
 }
 
@@ -67,7 +67,7 @@ export interface BatchHeader {
 }
 
 /** Bytes of a key or value; -1 for null. */
-function dataLength(data: RecordData): number {
+function dataLength(data: BatchData): number {
   if (data === null) return -1;
   return typeof data === "string" ? utf8Length(data) : data.length;
 }
@@ -98,8 +98,8 @@ function recordBodySize(
  * (the deltas are counted at their widest).
  */
 export function estimateRecordSize(
-  key: RecordData,
-  value: RecordData,
+  key: BatchData,
+  value: BatchData,
   headers: readonly RecordHeader[],
 ): number {
   const body = recordBodySize(0, 0, dataLength(key), dataLength(value), headers) + 9 + 4;
@@ -148,8 +148,8 @@ export class RecordBatchWriter {
    */
   tryAppend(
     timestamp: number,
-    key: RecordData,
-    value: RecordData,
+    key: BatchData,
+    value: BatchData,
     headers: readonly RecordHeader[],
   ): boolean {
     if (this.#count === 0) {
@@ -306,7 +306,7 @@ function writeVarlong(buf: Uint8Array, pos: number, value: number): number {
 }
 
 /** A varint length (-1 for null) and the content, bytes or UTF-8 text of `length` bytes. */
-function writeField(buf: Uint8Array, pos: number, data: RecordData, length: number): number {
+function writeField(buf: Uint8Array, pos: number, data: BatchData, length: number): number {
   pos = writeVarint(buf, pos, length);
   if (data === null) return pos;
   if (typeof data === "string") return writeUtf8(buf, pos, data, length);

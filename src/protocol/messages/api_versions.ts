@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ErrorCode } from "../../error_codes.ts";
 import type { Api, VersionRange } from "../api.ts";
 import type { Reader, Writer } from "../primitives.ts";
 
@@ -43,7 +44,7 @@ export const ApiVersions: Api<ApiVersionsRequest, ApiVersionsResponse> = {
   decodeResponse(r: Reader, version: number): ApiVersionsResponse {
     const errorCode = r.int16();
     // An UNSUPPORTED_VERSION answer is always in the v0 layout, whatever was asked.
-    const flexible = version >= FIRST_FLEXIBLE && errorCode !== 35;
+    const flexible = version >= FIRST_FLEXIBLE && errorCode !== ErrorCode.UNSUPPORTED_VERSION;
     const apiVersions = new Map<number, VersionRange>();
     r.array(flexible, (item) => {
       const key = item.int16();

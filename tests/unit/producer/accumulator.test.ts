@@ -34,7 +34,7 @@ test("a batch becomes ready when lingerMs has passed, and says when that will be
 }, () => {
   const metadata = cluster();
   const acc = accumulator();
-  acc.tryAppend(record(), 0, 1000)!.catch(() => {});
+  acc.append(record(), 0, 1000)!.catch(() => {});
   let ready = acc.ready(metadata, 1040);
   assert.equal(ready.readyNodes.size, 0);
   assert.equal(ready.nextReadyCheckDelayMs, 60);
@@ -47,8 +47,8 @@ test("a full batch is ready at once; drain takes one batch per partition within 
 }, () => {
   const metadata = cluster();
   const acc = accumulator();
-  for (let i = 0; i < 20; i++) acc.tryAppend(record(), 0, 0)!.catch(() => {});
-  acc.tryAppend(record(), 2, 0)!.catch(() => {});
+  for (let i = 0; i < 20; i++) acc.append(record(), 0, 0)!.catch(() => {});
+  acc.append(record(), 2, 0)!.catch(() => {});
   const ready = acc.ready(metadata, 1);
   assert.deepEqual([...ready.readyNodes], [1]);
   const drained = acc.drain(metadata, ready.readyNodes, 1 << 20, 1).get(1)!;
@@ -65,7 +65,7 @@ test(
   () => {
     const metadata = cluster();
     const acc = accumulator({ lingerMs: 0 });
-    acc.tryAppend(record(), 1, 0)!.catch(() => {});
+    acc.append(record(), 1, 0)!.catch(() => {});
     const [batch] = acc.drain(metadata, [2], 1 << 20, 0).get(2)!;
     batch.attempts = 1;
     batch.lastAttemptMs = 0;
@@ -87,7 +87,7 @@ test("queued batches past deliveryTimeoutMs fail with a TimeoutError and free th
     pool,
     () => {},
   );
-  const delivery = acc.tryAppend(record(), 3, 0)!;
+  const delivery = acc.append(record(), 3, 0)!;
   assert.equal(acc.timeToNextExpiry(400), 600);
   acc.expireBatches(999);
   assert.equal(
@@ -106,7 +106,7 @@ test(
   () => {
     const metadata = cluster();
     const acc = accumulator({ lingerMs: 0 });
-    acc.tryAppend(serializeRecord({ topic: "other", value: "v" }), 0, 0)!.catch(() => {});
+    acc.append(serializeRecord({ topic: "other", value: "v" }), 0, 0)!.catch(() => {});
     const ready = acc.ready(metadata, 10);
     assert.equal(ready.readyNodes.size, 0);
     assert.deepEqual([...ready.unknownLeaderTopics], ["other"]);
