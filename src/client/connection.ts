@@ -21,7 +21,7 @@ import { type Api, negotiateVersion, type VersionRange } from "../protocol/api.t
 import { decodeResponseBody, encodeRequestFrame, readResponseHeader } from "../protocol/header.ts";
 import { ApiVersions } from "../protocol/messages/api_versions.ts";
 import { ErrorCode } from "../error_codes.ts";
-import { authenticate } from "./security/sasl_authenticate.ts";
+import { authenticate, reauthenticationDelay } from "./security/sasl_authenticate.ts";
 import type { SaslMechanism } from "./security/sasl_mechanism.ts";
 import type {
   Endpoint,
@@ -74,19 +74,6 @@ interface InFlight {
 
 /** The version ApiVersions is first tried at; older brokers are retried at what they answer. */
 const PREFERRED_API_VERSIONS_VERSION = 3;
-
-/**
- * Re-authentication is due at a random point between these shares of the session lifetime, as in
- * the Java client, so that the connections opened together do not all renew at once.
- */
-const REAUTH_WINDOW = [0.85, 0.95] as const;
-
-/**
- * A broker refuses a re-authentication sooner than this after the last one (KIP-368). A session
- * too short for it is left to end: the broker then closes the connection and a new one
- * authenticates afresh.
- */
-const MIN_REAUTH_INTERVAL_MS = 1000;
 
 /** A connection to one broker, ready for requests once {@link Connection.open} resolves. */
 export class Connection {
@@ -293,13 +280,8 @@ export class Connection {
       { request: (api, request) => this.#request(api, request) },
       mechanism,
     );
-    if (sessionLifetimeMs <= 0 || this.#closedError) return;
-    const [from, to] = REAUTH_WINDOW;
-    const delayMs = Math.max(
-      sessionLifetimeMs * (from + Math.random() * (to - from)),
-      MIN_REAUTH_INTERVAL_MS + 100,
-    );
-    if (delayMs >= sessionLifetimeMs) return;
+    const delayMs = reauthenticationDelay(sessionLifetimeMs);
+    if (delayMs === null || this.#closedError) return;
     this.#reauthTimer = setTimeout(() => {
       this.#reauthDue = true;
       this.#maybeReauthenticate();

@@ -8,13 +8,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  type CompressionType,
-  ConfigError,
-  KafkaProducer,
-  type RecordMetadata,
-} from "../../mod.ts";
-import { resolveProducerConfig } from "../../src/producer/config.ts";
+import { type CompressionType, KafkaProducer, type RecordMetadata } from "../../mod.ts";
 import { detectTransport } from "../../src/transport/detect.ts";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
@@ -116,28 +110,4 @@ test("control: the same faults without idempotence write duplicates", {
   const values = (await readTopic(topic)).map((r) => r.value).filter((v) => v !== "warm-up");
   assert.ok(values.length > ROUNDS * PER_ROUND, `no duplicates among ${values.length} records`);
   assert.equal(new Set(values).size, ROUNDS * PER_ROUND, "nothing lost either");
-});
-
-test("idempotence config: explicit conflicts fail, defaults give way as in the Java client", {
-  timeout: BROKER_TIMEOUT_MS,
-}, () => {
-  const base = { bootstrapServers: ["127.0.0.1:9092"] };
-  assert.equal(resolveProducerConfig(base).enableIdempotence, true);
-  assert.equal(resolveProducerConfig({ ...base, acks: 1 }).enableIdempotence, false);
-  assert.equal(
-    resolveProducerConfig({ ...base, maxInFlightRequestsPerConnection: 6 }).enableIdempotence,
-    false,
-  );
-  const conflicts: [Record<string, unknown>, string][] = [
-    [{ acks: 1 }, "acks"],
-    [{ acks: 0 }, "acks"],
-    [{ maxInFlightRequestsPerConnection: 6 }, "maxInFlightRequestsPerConnection"],
-    [{ retries: 0 }, "retries"],
-  ];
-  for (const [settings, field] of conflicts) {
-    assert.throws(
-      () => resolveProducerConfig({ ...base, enableIdempotence: true, ...settings }),
-      (error: unknown) => error instanceof ConfigError && error.field === field,
-    );
-  }
 });

@@ -1,7 +1,8 @@
 /**
  * Runs a SASL mechanism over one connection: SaslHandshake names the mechanism, then
  * SaslAuthenticate rounds carry its messages until it is done. Used right after ApiVersions on a
- * new connection, and again when the broker's session lifetime runs out (KIP-368).
+ * new connection, and again before the broker's session lifetime runs out (KIP-368): when, is
+ * {@link reauthenticationDelay}'s to say.
  *
  * @module
  */
@@ -12,6 +13,33 @@ import { ErrorCode, errorName } from "../../error_codes.ts";
 import { SaslAuthenticate } from "../../protocol/messages/sasl_authenticate.ts";
 import { SaslHandshake } from "../../protocol/messages/sasl_handshake.ts";
 import type { SaslMechanism } from "./sasl_mechanism.ts";
+
+/**
+ * Re-authentication is due at a random point between these shares of the session lifetime, as in
+ * the Java client, so that the connections opened together do not all renew at once.
+ */
+const REAUTH_WINDOW = [0.85, 0.95] as const;
+
+/**
+ * A broker refuses a re-authentication sooner than this after the last one (KIP-368). A session
+ * too short for it is left to end: the broker then closes the connection and a new one
+ * authenticates afresh.
+ */
+const MIN_REAUTH_INTERVAL_MS = 1000;
+
+/**
+ * How long after authenticating to re-authenticate, for a session of `sessionLifetimeMs` (as the
+ * broker answered; 0: no limit). Null when the session is to be left to end.
+ */
+export function reauthenticationDelay(sessionLifetimeMs: number): number | null {
+  if (sessionLifetimeMs <= 0) return null;
+  const [from, to] = REAUTH_WINDOW;
+  const delayMs = Math.max(
+    sessionLifetimeMs * (from + Math.random() * (to - from)),
+    MIN_REAUTH_INTERVAL_MS + 100,
+  );
+  return delayMs < sessionLifetimeMs ? delayMs : null;
+}
 
 /** What authentication needs of a connection. */
 export interface SaslChannel {
