@@ -10,10 +10,11 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 broker_dir=.tmp/demo-broker
 if ! bash scripts/kafka/broker.sh status --dir "$broker_dir" >/dev/null 2>&1; then
   mkdir -p .tmp
-  bash scripts/kafka/broker.sh start --dir "$broker_dir" >/dev/null
+  bash scripts/kafka/broker.sh start --dir "$broker_dir" --port auto >/dev/null
 fi
 [[ "${KEEP_BROKER:-0}" == 1 ]] || trap 'bash scripts/kafka/broker.sh stop --dir "$broker_dir"' EXIT
-export KAFKA_BOOTSTRAP=127.0.0.1:9092 DEMO_TOPIC="kafka-edge-demo-$(date +%s)"
+KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh bootstrap --dir "$broker_dir")
+export KAFKA_BOOTSTRAP DEMO_TOPIC="kafka-edge-demo-$(date +%s)"
 
 deno run -A scripts/demo.ts
 echo "--- the first records as kcat reads them back (partition, offset, key, value, headers):"
