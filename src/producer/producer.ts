@@ -13,11 +13,6 @@
 import { abortable, Deferred, WakeSignal } from "../async.ts";
 import { Fifo } from "../fifo.ts";
 import {
-  type ProducerConfig,
-  type ResolvedProducerConfig,
-  resolveProducerConfig,
-} from "./config.ts";
-import {
   AbortError,
   type AuthenticationError,
   BufferExhaustedError,
@@ -28,6 +23,8 @@ import {
 } from "../errors.ts";
 import { SILENT_LOGGER } from "../logger.ts";
 import { parseEndpoint } from "../client/bootstrap.ts";
+import { ClusterMetadata } from "../client/cluster_metadata.ts";
+import { MetadataUpdater } from "../client/metadata_updater.ts";
 import { NetworkClient } from "../client/network_client.ts";
 import { RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
 import { resolveTransport } from "../transport/detect.ts";
@@ -35,8 +32,11 @@ import { SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.ts";
 import { RecordAccumulator } from "./accumulator.ts";
 import { BatchCompressor } from "./batch_compressor.ts";
 import { BufferPool } from "./buffer_pool.ts";
-import { ClusterMetadata } from "../client/cluster_metadata.ts";
-import { MetadataUpdater } from "../client/metadata_updater.ts";
+import {
+  type ProducerConfig,
+  type ResolvedProducerConfig,
+  resolveProducerConfig,
+} from "./config.ts";
 import type { ProducerEventListener, ProducerEventMap } from "./events.ts";
 import { Instrumentation } from "./instrumentation.ts";
 import type { ProducerMetricValues } from "./metrics.ts";
