@@ -155,6 +155,7 @@ export interface KafkaProxyOptions {
 }
 
 const OPERATION_NOT_ATTEMPTED = 55;
+const UNSUPPORTED_VERSION = 35;
 const PRODUCE = SCHEMAS.Produce;
 
 /** Starts a proxy on 127.0.0.1 (free ports) in front of the broker at `target` ("host:port"). */
@@ -336,6 +337,15 @@ class Session {
       entry.outcome = "swallowed (connection silent)";
       return;
     }
+    if (request.apiKey === SCHEMAS.ApiVersions.key && !schema) {
+      // Newer than the proxy reads: answer as a broker does, so the client asks again at v4 or
+      // below (KIP-511), and its versions can be capped.
+      entry.outcome = "answered by proxy";
+      entry.actions.push("respond 35 (ApiVersions newer than the proxy reads)");
+      this.#slots.push(unsupportedApiVersions(entry, request));
+      this.#flush();
+      return;
+    }
     const slot: Slot = {
       entry,
       request,
@@ -408,7 +418,7 @@ class Session {
         body = errorResponse(schema!, request, partition ? 0 : code);
         if (partition) slot.replacements.push({ code, ...partition });
         // ApiVersions answers UNSUPPORTED_VERSION in the v0 layout, whatever was asked.
-        if (schema!.name === "ApiVersions" && code === 35) layout = 0;
+        if (schema!.name === "ApiVersions" && code === UNSUPPORTED_VERSION) layout = 0;
       }
       this.#finish(slot, body, [], layout);
       this.#slots.push(slot);
@@ -549,6 +559,29 @@ class Session {
         break;
     }
   }
+}
+
+/** The v0-layout UNSUPPORTED_VERSION answer naming the ApiVersions versions the proxy reads. */
+function unsupportedApiVersions(entry: ProxyLogEntry, request: RequestFrame): Slot {
+  const schema = SCHEMAS.ApiVersions;
+  const body = {
+    errorCode: UNSUPPORTED_VERSION,
+    apiKeys: [{ apiKey: schema.key, minVersion: 0, maxVersion: schema.maxVersion }],
+  };
+  entry.clientErrors = [UNSUPPORTED_VERSION];
+  return {
+    entry,
+    request,
+    schema,
+    forwarded: false,
+    response: encodeResponse(schema, 0, request.correlationId, body),
+    withheld: [],
+    replacements: [],
+    delayMs: 0,
+    drop: false,
+    cutAfterResponse: false,
+    notBefore: 0,
+  };
 }
 
 function applies(rule: ActiveRule, request: ProxyRequest): boolean {
