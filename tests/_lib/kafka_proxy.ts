@@ -137,7 +137,11 @@ export interface KafkaProxy {
   readonly bootstrap: string;
   /** Every request seen so far, in arrival order. */
   readonly log: readonly ProxyLogEntry[];
-  /** Adds a rule; rules are tried in the order added, and every rule that matches applies. */
+  /**
+   * Adds a rule. Rules are tried in the order added; every rule that matches a request applies to
+   * it, except that of two rules of the same kind (the same action, on the same partition) only
+   * the first does: rules added one after another thus hit one attempt after another.
+   */
   addRule(rule: ProxyRule): ActiveRule;
   /** Removes every rule. */
   clearRules(): void;
@@ -361,9 +365,13 @@ class Session {
     };
     let respondWhole: { code: number; partition?: PartitionRef } | undefined;
     let cutAfterRequest = false;
+    const applied = new Set<string>();
     for (const rule of this.#context.rules) {
       if (!applies(rule, entry)) continue;
       const action = rule.action;
+      // One rule of a kind per request (and per partition named): the next attempt gets the next.
+      const kind = ruleKind(action);
+      if (applied.has(kind)) continue;
       if ("respond" in action) {
         const { code, partition } = typeof action.respond === "number"
           ? { code: action.respond, partition: undefined }
@@ -400,6 +408,7 @@ class Session {
         entry.actions.push("cut after response");
       }
       rule.hits++;
+      applied.add(kind);
       if (respondWhole !== undefined) break;
     }
 
@@ -582,6 +591,16 @@ function unsupportedApiVersions(entry: ProxyLogEntry, request: RequestFrame): Sl
     cutAfterResponse: false,
     notBefore: 0,
   };
+}
+
+/** What a rule acts on: two rules of the same kind never apply to the same request. */
+function ruleKind(action: ProxyAction): string {
+  if ("respond" in action) {
+    const partition = typeof action.respond === "number" ? undefined : action.respond.partition;
+    return `respond${where(partition)}`;
+  }
+  if ("replaceError" in action) return `replaceError${where(action.replaceError)}`;
+  return Object.keys(action)[0];
 }
 
 function applies(rule: ActiveRule, request: ProxyRequest): boolean {
