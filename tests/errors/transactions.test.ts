@@ -150,7 +150,12 @@ export const ROWS: Row[] = [
 ];
 
 /** A committed transaction's first record, then the call under test, per API. */
-async function operation(producer: KafkaProducer, api: ApiName, topic: string, group: string) {
+function operation(
+  producer: KafkaProducer,
+  api: ApiName,
+  topic: string,
+  group: string,
+): Promise<unknown> {
   switch (api) {
     case "InitProducerId":
     case "FindCoordinator":
