@@ -1,0 +1,213 @@
+/**
+ * docs/errors.md, rows M1–M5, A1–A2, S1–S2: Metadata, ApiVersions and SaslAuthenticate error
+ * codes, injected by the fault proxy in front of the real broker and judged by kcat.
+ */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { AuthenticationError, KafkaBrokerError, KafkaProducer } from "../../mod.ts";
+import { secureListeners, uniqueTopic } from "../_lib/kafka.ts";
+import { startKafkaProxy } from "../_lib/kafka_proxy.ts";
+import { knownFailure } from "../_lib/known_failure.ts";
+import { createTopic } from "../_lib/plain_client.ts";
+import {
+  assertDelivered,
+  assertExactlyOnce,
+  errorOf,
+  FAST,
+  proxied,
+  sendTo,
+  TIMEOUT,
+} from "./harness.ts";
+
+const REBOOTSTRAP_REQUIRED = 129;
+
+test(
+  "M1: topic errors UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE: metadata asked again, delivered",
+  TIMEOUT,
+  async () => {
+    const topic = uniqueTopic("errors-m1");
+    await createTopic(topic, 1);
+    const { proxy, producer, close } = await proxied();
+    try {
+      const rules = [3, 5].map((code) =>
+        proxy.addRule({ api: "Metadata", action: { replaceError: { code, topic } } })
+      );
+      assertDelivered([await sendTo(producer, topic, 0, "v")]);
+      assert.deepEqual(rules.map((r) => r.hits), [1, 1]);
+    } finally {
+      await close();
+    }
+    await assertExactlyOnce(topic, ["v"]);
+  },
+);
+
+test(
+  "M2: topic errors INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED: the send rejects at once",
+  TIMEOUT,
+  async () => {
+    const { proxy, producer, close } = await proxied();
+    try {
+      for (const code of [17, 29]) {
+        const topic = uniqueTopic("errors-m2");
+        await createTopic(topic, 1);
+        proxy.addRule({ api: "Metadata", action: { replaceError: { code, topic } } });
+        const start = Date.now();
+        const error = errorOf(await sendTo(producer, topic, 0, "v"));
+        assert.ok(error instanceof KafkaBrokerError && error.code === code, `${error}`);
+        assert.ok(Date.now() - start < FAST.maxBlockMs!, "rejected only at maxBlockMs");
+      }
+    } finally {
+      await close();
+    }
+  },
+);
+
+test(
+  "M3: partition errors LEADER_NOT_AVAILABLE, LISTENER_NOT_FOUND: no leader yet, asked again, delivered",
+  TIMEOUT,
+  async () => {
+    const topic = uniqueTopic("errors-m3");
+    await createTopic(topic, 1);
+    const { proxy, producer, close } = await proxied();
+    try {
+      const rules = [5, 72].map((code) =>
+        proxy.addRule({ api: "Metadata", action: { replaceError: { code, topic, partition: 0 } } })
+      );
+      assertDelivered([await sendTo(producer, topic, 0, "v")]);
+      assert.deepEqual(rules.map((r) => r.hits), [1, 1]);
+      assert.ok(proxy.requests("Metadata").length >= 3);
+    } finally {
+      await close();
+    }
+    await assertExactlyOnce(topic, ["v"]);
+  },
+);
+
+test(
+  "M4: partition error REPLICA_NOT_AVAILABLE: the leader is used as it is",
+  TIMEOUT,
+  async () => {
+    const topic = uniqueTopic("errors-m4");
+    await createTopic(topic, 1);
+    const { proxy, producer, close } = await proxied();
+    try {
+      proxy.addRule({
+        api: "Metadata",
+        times: Infinity,
+        action: { replaceError: { code: 9, topic, partition: 0 } },
+      });
+      assertDelivered([await sendTo(producer, topic, 0, "v")]);
+    } finally {
+      await close();
+    }
+    await assertExactlyOnce(topic, ["v"]);
+  },
+);
+
+knownFailure(
+  "M5: Metadata v13 top-level REBOOTSTRAP_REQUIRED: the response is not used, metadata is fetched anew from the bootstrap servers",
+  "issue 14: kafka-edge ignores Metadata's top-level error",
+  TIMEOUT,
+  async () => {
+    const topic = uniqueTopic("errors-m5");
+    await createTopic(topic, 1);
+    const { proxy, producer, close } = await proxied();
+    try {
+      const rule = proxy.addRule({
+        api: "Metadata",
+        match: (r) => r.version >= 13,
+        action: { replaceError: { code: REBOOTSTRAP_REQUIRED } },
+      });
+      assertDelivered([await sendTo(producer, topic, 0, "v")]);
+      assert.equal(rule.hits, 1);
+      assert.ok(proxy.requests("Metadata").length >= 2, "no Metadata request after the error");
+    } finally {
+      await close();
+    }
+  },
+);
+
+test(
+  "A1, A2: ApiVersions UNSUPPORTED_VERSION (asked again at the version named), INVALID_REQUEST and UNKNOWN_SERVER_ERROR (connection dropped, reconnected): delivered",
+  TIMEOUT,
+  async () => {
+    const topic = uniqueTopic("errors-a");
+    await createTopic(topic, 1);
+    const { proxy, producer, close } = await proxied();
+    try {
+      const rules = [35, 42, -1].map((code) =>
+        proxy.addRule({ api: "ApiVersions", action: { respond: code } })
+      );
+      assertDelivered([await sendTo(producer, topic, 0, "v")]);
+      assert.deepEqual(rules.map((r) => r.hits), [1, 1, 1]);
+      const [unsupported, again, invalid, unknown] = proxy.requests("ApiVersions");
+      assert.equal(again.connection, unsupported.connection, "asked again on the same connection");
+      assert.notEqual(unknown.connection, invalid.connection, "reconnected after INVALID_REQUEST");
+      assert.ok(proxy.requests("ApiVersions").length >= 4);
+    } finally {
+      await close();
+    }
+    await assertExactlyOnce(topic, ["v"]);
+  },
+);
+
+/** A producer authenticating with PLAIN through a proxy in front of the SASL_PLAINTEXT listener. */
+async function saslProducer() {
+  const secure = secureListeners();
+  const proxy = await startKafkaProxy(secure.saslPlaintext);
+  const producer = new KafkaProducer({
+    ...FAST,
+    bootstrapServers: [proxy.bootstrap],
+    sasl: { mechanism: "PLAIN", username: secure.username, password: secure.password },
+  });
+  return {
+    proxy,
+    producer,
+    async close() {
+      await producer.close({ timeoutMs: 5_000 }).catch(() => {});
+      await proxy.close();
+    },
+  };
+}
+
+test(
+  "S1: SaslAuthenticate SASL_AUTHENTICATION_FAILED, ILLEGAL_SASL_STATE: AuthenticationError, no retry storm",
+  TIMEOUT,
+  async () => {
+    for (const code of [58, 34]) {
+      const topic = uniqueTopic("errors-s1");
+      await createTopic(topic, 1);
+      const { proxy, producer, close } = await saslProducer();
+      try {
+        proxy.addRule({ api: "SaslAuthenticate", times: Infinity, action: { respond: code } });
+        const error = errorOf(await sendTo(producer, topic, 0, "v"));
+        assert.ok(error instanceof AuthenticationError, `${code}: ${error}`);
+        assert.ok(
+          proxy.requests("SaslAuthenticate").length <= 3,
+          "authentication retried over and over",
+        );
+      } finally {
+        await close();
+      }
+    }
+  },
+);
+
+knownFailure(
+  "S2: SaslAuthenticate UNKNOWN_SERVER_ERROR: the connection fails and is retried, the send delivered",
+  "issue 14: kafka-edge takes any SaslAuthenticate error as a refused authentication and stops connecting",
+  TIMEOUT,
+  async () => {
+    const topic = uniqueTopic("errors-s2");
+    await createTopic(topic, 1);
+    const { proxy, producer, close } = await saslProducer();
+    try {
+      proxy.addRule({ api: "SaslAuthenticate", action: { respond: -1 } });
+      assertDelivered([await sendTo(producer, topic, 0, "v")]);
+    } finally {
+      await close();
+    }
+    await assertExactlyOnce(topic, ["v"]);
+  },
+);
