@@ -10,21 +10,14 @@ import { secureListeners, uniqueTopic } from "../_lib/kafka.ts";
 import { startKafkaProxy } from "../_lib/kafka_proxy.ts";
 import { knownFailure } from "../_lib/known_failure.ts";
 import { createTopic } from "../_lib/plain_client.ts";
-import {
-  assertDelivered,
-  assertExactlyOnce,
-  errorOf,
-  FAST,
-  proxied,
-  sendTo,
-  TIMEOUT,
-} from "./harness.ts";
+import { assertDelivered, assertExactlyOnce, errorOf, FAST, proxied, sendTo } from "./harness.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const REBOOTSTRAP_REQUIRED = 129;
 
 test(
   "M1: topic errors UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE: metadata asked again, delivered",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const topic = uniqueTopic("errors-m1");
     await createTopic(topic, 1);
@@ -44,7 +37,7 @@ test(
 
 test(
   "M2: topic errors INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED: the send rejects at once",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const { proxy, producer, close } = await proxied();
     try {
@@ -65,7 +58,7 @@ test(
 
 test(
   "M3: partition errors LEADER_NOT_AVAILABLE, LISTENER_NOT_FOUND: no leader yet, asked again, delivered",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const topic = uniqueTopic("errors-m3");
     await createTopic(topic, 1);
@@ -86,7 +79,7 @@ test(
 
 test(
   "M4: partition error REPLICA_NOT_AVAILABLE: the leader is used as it is",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const topic = uniqueTopic("errors-m4");
     await createTopic(topic, 1);
@@ -108,7 +101,7 @@ test(
 knownFailure(
   "M5: Metadata v13 top-level REBOOTSTRAP_REQUIRED: the response is not used, metadata is fetched anew from the bootstrap servers",
   "issue 14: kafka-edge ignores Metadata's top-level error",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const topic = uniqueTopic("errors-m5");
     await createTopic(topic, 1);
@@ -130,7 +123,7 @@ knownFailure(
 
 test(
   "A1, A2: ApiVersions UNSUPPORTED_VERSION (asked again at the version named), INVALID_REQUEST and UNKNOWN_SERVER_ERROR (connection dropped, reconnected): delivered",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const topic = uniqueTopic("errors-a");
     await createTopic(topic, 1);
@@ -173,7 +166,7 @@ async function saslProducer() {
 
 test(
   "S1: SaslAuthenticate SASL_AUTHENTICATION_FAILED, ILLEGAL_SASL_STATE: AuthenticationError, no retry storm",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     for (const code of [58, 34]) {
       const topic = uniqueTopic("errors-s1");
@@ -197,7 +190,7 @@ test(
 knownFailure(
   "S2: SaslAuthenticate UNKNOWN_SERVER_ERROR: the connection fails and is retried, the send delivered",
   "issue 14: kafka-edge takes any SaslAuthenticate error as a refused authentication and stops connecting",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const topic = uniqueTopic("errors-s2");
     await createTopic(topic, 1);

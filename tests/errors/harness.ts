@@ -9,9 +9,6 @@ import { KafkaProducer, type ProducerConfig, type RecordMetadata } from "../../m
 import { bootstrapServers, readTopic } from "../_lib/kafka.ts";
 import { type KafkaProxy, startKafkaProxy } from "../_lib/kafka_proxy.ts";
 
-/** Every test's own timeout: generous beside the producer's bounds below. */
-export const TIMEOUT = { timeout: 60_000 };
-
 /** Short bounds, so that a row that hangs ends (and names itself) within seconds. */
 export const FAST: Partial<ProducerConfig> = {
   lingerMs: 0,

@@ -16,9 +16,9 @@ import {
   proxied,
   sendTo,
   type Settled,
-  TIMEOUT,
   until,
 } from "./harness.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 /** Retriable in the Java client (RetriableException), the batch retried as it was. */
 export const RETRIABLE_PRODUCE = [2, 3, 5, 6, 7, 13, 19, 20, 56, 74, 75];
@@ -46,7 +46,7 @@ async function warmedUp(partitions = 1) {
 
 test(
   "P1: retriable Produce errors the broker never saw: retried, exactly once",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const { topic, proxy, producer, close, sent } = await warmedUp();
     try {
@@ -71,7 +71,7 @@ test(
 
 test(
   "P2: retriable Produce errors after the broker wrote the batch: the retry is not written twice",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const { topic, proxy, producer, close, sent } = await warmedUp();
     try {
@@ -92,7 +92,7 @@ test(
 
 test(
   "P3: non-retriable Produce errors fail the batch with KafkaBrokerError; later records go through",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const { topic, proxy, producer, close, sent } = await warmedUp();
     try {
@@ -119,7 +119,7 @@ for (const code of PRODUCER_FATAL_PRODUCE) {
   knownFailure(
     `P4: Produce error ${code} is fatal for the producer: that send and every later one reject`,
     "issue 14: kafka-edge fails only the batch and goes on sending",
-    TIMEOUT,
+    { timeout: BROKER_TIMEOUT_MS },
     async () => {
       const { topic, proxy, producer, close } = await warmedUp();
       try {
@@ -137,7 +137,7 @@ for (const code of PRODUCER_FATAL_PRODUCE) {
 
 test(
   "P5: MESSAGE_TOO_LARGE for a batch of several records: split, exactly once, in order",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const topic = uniqueTopic("errors-split");
     await createTopic(topic, 1);
@@ -163,7 +163,7 @@ test(
 
 test(
   "P6: DUPLICATE_SEQUENCE_NUMBER: the broker has the batch; the send resolves, offset unknown",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const { topic, proxy, producer, close, sent } = await warmedUp();
     try {
@@ -184,7 +184,7 @@ test(
 
 test(
   "P7: OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, INVALID_PRODUCER_EPOCH with nothing else in flight: new epoch, exactly once",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const { topic, proxy, producer, close, sent } = await warmedUp();
     try {
@@ -213,7 +213,7 @@ for (const code of [59, 45, 47]) {
   knownFailure(
     `P8: sequence error ${code} on one partition while another's retry has an unknown outcome: no duplicates`,
     "issue 14: IdempotenceManager.headerFor re-sequences the other partition's retry under the new epoch, so the broker writes it twice",
-    TIMEOUT,
+    { timeout: BROKER_TIMEOUT_MS },
     async () => {
       const { topic, proxy, producer, close, sent } = await warmedUp(2);
       try {

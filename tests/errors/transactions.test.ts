@@ -20,7 +20,8 @@ import type { ProxyRule } from "../_lib/kafka_proxy.ts";
 import { knownFailure } from "../_lib/known_failure.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import type { ApiName } from "../_lib/wire_schemas.ts";
-import { assertExactlyOnce, proxied, READ_COMMITTED, TIMEOUT } from "./harness.ts";
+import { assertExactlyOnce, proxied, READ_COMMITTED } from "./harness.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 type Expect = "retried" | "abortable" | "fatal" | "fenced" | "rejects";
 
@@ -250,7 +251,13 @@ for (const row of ROWS) {
   const cases = row.expect === "retried" ? [row.codes] : row.codes.map((code) => [code]);
   for (const codes of cases) {
     const name = `${row.id}: ${row.api} ${codes.join(", ")}: ${row.expect}`;
-    if (row.knownFailure) knownFailure(name, row.knownFailure, TIMEOUT, () => runRow(row, codes));
-    else test(name, TIMEOUT, () => runRow(row, codes));
+    if (row.knownFailure) {
+      knownFailure(
+        name,
+        row.knownFailure,
+        { timeout: BROKER_TIMEOUT_MS },
+        () => runRow(row, codes),
+      );
+    } else test(name, { timeout: BROKER_TIMEOUT_MS }, () => runRow(row, codes));
   }
 }

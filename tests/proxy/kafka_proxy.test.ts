@@ -13,8 +13,8 @@ import { type KafkaProxy, type ProxyLogEntry, startKafkaProxy } from "../_lib/ka
 import { createTopic } from "../_lib/plain_client.ts";
 import { connectWire, type WireClient } from "../_lib/wire_client.ts";
 import type { Struct } from "../_lib/wire_codec.ts";
+import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
-const TIMEOUT = { timeout: 60_000 };
 const PRODUCE_VERSION = 9;
 const NOT_LEADER_OR_FOLLOWER = 6;
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
@@ -97,7 +97,9 @@ async function withProxy(
 const lastOf = (proxy: KafkaProxy, api: ProxyLogEntry["api"]) =>
   proxy.log.filter((e) => e.api === api).at(-1)!;
 
-test("respond: the proxy answers, the broker never sees the request", TIMEOUT, async () => {
+test("respond: the proxy answers, the broker never sees the request", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = await readyTopic("proxy-respond", 2);
   await withProxy(async (proxy, client) => {
     const whole = proxy.addRule({
@@ -150,7 +152,9 @@ test("respond: the proxy answers, the broker never sees the request", TIMEOUT, a
   assert.deepEqual(await valuesOf(topic), ["a-0"], "only the forwarded batch was written");
 });
 
-test("replaceError: the broker did it, the client is told it did not", TIMEOUT, async () => {
+test("replaceError: the broker did it, the client is told it did not", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = await readyTopic("proxy-replace", 2);
   await withProxy(async (proxy, client) => {
     proxy.addRule({
@@ -192,26 +196,30 @@ test("replaceError: the broker did it, the client is told it did not", TIMEOUT, 
   assert.deepEqual((await valuesOf(topic)).sort(), ["a-0", "a-1"], "both batches were written");
 });
 
-test("delayMs holds a response, and the ones behind it, in order", TIMEOUT, async () => {
-  await withProxy(async (proxy, client) => {
-    proxy.addRule({ api: "ApiVersions", action: { delayMs: 700 } });
-    const start = Date.now();
-    const order: string[] = [];
-    const first = client.request("ApiVersions", 3, {
-      clientSoftwareName: "t",
-      clientSoftwareVersion: "0",
-    }).then(() => order.push("ApiVersions"));
-    const second = client.request("Metadata", 12, { topics: [], allowAutoTopicCreation: false })
-      .then(() => order.push("Metadata"));
-    await Promise.all([first, second]);
-    assert.ok(Date.now() - start >= 690, `answered after ${Date.now() - start} ms`);
-    assert.deepEqual(order, ["ApiVersions", "Metadata"]);
-  });
-});
+test(
+  "delayMs holds a response, and the ones behind it, in order",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    await withProxy(async (proxy, client) => {
+      proxy.addRule({ api: "ApiVersions", action: { delayMs: 700 } });
+      const start = Date.now();
+      const order: string[] = [];
+      const first = client.request("ApiVersions", 3, {
+        clientSoftwareName: "t",
+        clientSoftwareVersion: "0",
+      }).then(() => order.push("ApiVersions"));
+      const second = client.request("Metadata", 12, { topics: [], allowAutoTopicCreation: false })
+        .then(() => order.push("Metadata"));
+      await Promise.all([first, second]);
+      assert.ok(Date.now() - start >= 690, `answered after ${Date.now() - start} ms`);
+      assert.deepEqual(order, ["ApiVersions", "Metadata"]);
+    });
+  },
+);
 
 test(
   "drop: the broker acts, no response comes, and the connection goes silent",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const topic = await readyTopic("proxy-drop", 1);
     await withProxy(async (proxy, client) => {
@@ -238,7 +246,7 @@ test(
 
 test(
   "cutAfter: the connection is cut right after the request or the response",
-  TIMEOUT,
+  { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const topic = await readyTopic("proxy-cut", 1);
     await withProxy(async (proxy, client) => {
@@ -264,7 +272,9 @@ test(
   },
 );
 
-test("kafka-edge stays behind the proxy, at the versions the proxy caps", TIMEOUT, async () => {
+test("kafka-edge stays behind the proxy, at the versions the proxy caps", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
   const topic = uniqueTopic("proxy-edge");
   await createTopic(topic, 3);
   for (const maxVersions of [{}, { Produce: 3, Metadata: 4, InitProducerId: 0, ApiVersions: 2 }]) {
@@ -290,31 +300,35 @@ test("kafka-edge stays behind the proxy, at the versions the proxy caps", TIMEOU
   assert.equal((await readTopic(topic)).length, 60);
 });
 
-test("Kafka's Java producer stays behind the proxy too", TIMEOUT, async () => {
-  const topic = uniqueTopic("proxy-java");
-  await createTopic(topic, 2);
-  const proxy = await startKafkaProxy(bootstrapServers()[0]);
-  try {
-    await kafkaTool("org.apache.kafka.tools.ProducerPerformance", [
-      "--topic",
-      topic,
-      "--num-records",
-      "50",
-      "--record-size",
-      "10",
-      "--throughput",
-      "-1",
-      "--producer-props",
-      `bootstrap.servers=${proxy.bootstrap}`,
-      "enable.idempotence=true",
-      "acks=all",
-    ]);
-  } finally {
-    await proxy.close();
-  }
-  const produced = proxy.requests("Produce").flatMap((e) => e.batches)
-    .reduce((n, b) => n + b.recordCount, 0);
-  assert.equal(produced, 50, "every record went through the proxy");
-  assert.ok(proxy.requests("InitProducerId").length > 0);
-  assert.equal((await readTopic(topic)).length, 50);
-});
+test(
+  "Kafka's Java producer stays behind the proxy too",
+  { timeout: BROKER_TIMEOUT_MS },
+  async () => {
+    const topic = uniqueTopic("proxy-java");
+    await createTopic(topic, 2);
+    const proxy = await startKafkaProxy(bootstrapServers()[0]);
+    try {
+      await kafkaTool("org.apache.kafka.tools.ProducerPerformance", [
+        "--topic",
+        topic,
+        "--num-records",
+        "50",
+        "--record-size",
+        "10",
+        "--throughput",
+        "-1",
+        "--producer-props",
+        `bootstrap.servers=${proxy.bootstrap}`,
+        "enable.idempotence=true",
+        "acks=all",
+      ]);
+    } finally {
+      await proxy.close();
+    }
+    const produced = proxy.requests("Produce").flatMap((e) => e.batches)
+      .reduce((n, b) => n + b.recordCount, 0);
+    assert.equal(produced, 50, "every record went through the proxy");
+    assert.ok(proxy.requests("InitProducerId").length > 0);
+    assert.equal((await readTopic(topic)).length, 50);
+  },
+);

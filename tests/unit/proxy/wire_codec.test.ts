@@ -6,30 +6,31 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Api } from "../../src/protocol/api.ts";
+import type { Api } from "../../../src/protocol/api.ts";
 import {
   decodeResponseBody,
   encodeRequestFrame,
   readResponseHeader,
-} from "../../src/protocol/header.ts";
-import { AddOffsetsToTxn } from "../../src/protocol/messages/add_offsets_to_txn.ts";
-import { AddPartitionsToTxn } from "../../src/protocol/messages/add_partitions_to_txn.ts";
-import { ApiVersions } from "../../src/protocol/messages/api_versions.ts";
-import { EndTxn } from "../../src/protocol/messages/end_txn.ts";
-import { FindCoordinator } from "../../src/protocol/messages/find_coordinator.ts";
-import { InitProducerId } from "../../src/protocol/messages/init_producer_id.ts";
-import { Metadata } from "../../src/protocol/messages/metadata.ts";
-import { Produce } from "../../src/protocol/messages/produce.ts";
-import { SaslAuthenticate } from "../../src/protocol/messages/sasl_authenticate.ts";
-import { TxnOffsetCommit } from "../../src/protocol/messages/txn_offset_commit.ts";
+} from "../../../src/protocol/header.ts";
+import { AddOffsetsToTxn } from "../../../src/protocol/messages/add_offsets_to_txn.ts";
+import { AddPartitionsToTxn } from "../../../src/protocol/messages/add_partitions_to_txn.ts";
+import { ApiVersions } from "../../../src/protocol/messages/api_versions.ts";
+import { EndTxn } from "../../../src/protocol/messages/end_txn.ts";
+import { FindCoordinator } from "../../../src/protocol/messages/find_coordinator.ts";
+import { InitProducerId } from "../../../src/protocol/messages/init_producer_id.ts";
+import { Metadata } from "../../../src/protocol/messages/metadata.ts";
+import { Produce } from "../../../src/protocol/messages/produce.ts";
+import { SaslAuthenticate } from "../../../src/protocol/messages/sasl_authenticate.ts";
+import { TxnOffsetCommit } from "../../../src/protocol/messages/txn_offset_commit.ts";
 import {
   decodeRequest,
   decodeResponse,
   encodeRequest,
   encodeResponse,
   type Struct,
-} from "../_lib/wire_codec.ts";
-import { type ApiName, SCHEMAS } from "../_lib/wire_schemas.ts";
+} from "../../_lib/wire_codec.ts";
+import { type ApiName, SCHEMAS } from "../../_lib/wire_schemas.ts";
+import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 const records = Uint8Array.from({ length: 70 }, (_, i) => i);
 
@@ -99,32 +100,39 @@ function versions(api: Api<unknown, unknown>): number[] {
   return Array.from({ length: api.maxVersion - api.minVersion + 1 }, (_, i) => api.minVersion + i);
 }
 
-test("the proxy reads every client request at every version the client speaks, and writes it back unchanged", () => {
-  for (const { api, request } of requests) {
-    const schema = SCHEMAS[api.name as ApiName];
-    assert.ok(schema.minVersion <= api.minVersion && schema.maxVersion >= api.maxVersion, api.name);
-    assert.equal(schema.firstFlexibleVersion, api.firstFlexibleVersion, api.name);
-    for (const version of versions(api)) {
-      // FindCoordinator v0 finds only group coordinators, with one key: the request above fits.
-      const frame = encodeRequestFrame(api, version, 1234, "client", request);
-      const decoded = decodeRequest(frame.subarray(4));
-      assert.equal(decoded.schema, schema, `${api.name} v${version}`);
-      assert.equal(decoded.correlationId, 1234);
-      assert.equal(decoded.clientId, "client");
-      const again = encodeRequest(
-        schema,
-        version,
-        1234,
-        "client",
-        decoded.body!,
-        decoded.headerTags,
+test(
+  "the proxy reads every client request at every version the client speaks, and writes it back unchanged",
+  { timeout: UNIT_TIMEOUT_MS },
+  () => {
+    for (const { api, request } of requests) {
+      const schema = SCHEMAS[api.name as ApiName];
+      assert.ok(
+        schema.minVersion <= api.minVersion && schema.maxVersion >= api.maxVersion,
+        api.name,
       );
-      assert.deepEqual(again, frame, `${api.name} v${version} re-encoded`);
+      assert.equal(schema.firstFlexibleVersion, api.firstFlexibleVersion, api.name);
+      for (const version of versions(api)) {
+        // FindCoordinator v0 finds only group coordinators, with one key: the request above fits.
+        const frame = encodeRequestFrame(api, version, 1234, "client", request);
+        const decoded = decodeRequest(frame.subarray(4));
+        assert.equal(decoded.schema, schema, `${api.name} v${version}`);
+        assert.equal(decoded.correlationId, 1234);
+        assert.equal(decoded.clientId, "client");
+        const again = encodeRequest(
+          schema,
+          version,
+          1234,
+          "client",
+          decoded.body!,
+          decoded.headerTags,
+        );
+        assert.deepEqual(again, frame, `${api.name} v${version} re-encoded`);
+      }
     }
-  }
-});
+  },
+);
 
-test("request bodies decode to Kafka's field names", () => {
+test("request bodies decode to Kafka's field names", { timeout: UNIT_TIMEOUT_MS }, () => {
   const frame = encodeRequestFrame(Produce, 9, 1, null, requests[0].request as never);
   const body = decodeRequest(frame.subarray(4)).body!;
   assert.equal(body.transactionalId, "tx");
@@ -259,7 +267,9 @@ function clientErrors(name: string, decoded: Record<string, unknown>): number[] 
   }
 }
 
-test("responses the proxy writes are what the client's decoders read, at every version", () => {
+test("responses the proxy writes are what the client's decoders read, at every version", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   for (const { api } of requests) {
     const schema = SCHEMAS[api.name as ApiName];
     for (const version of versions(api)) {
@@ -288,7 +298,9 @@ test("responses the proxy writes are what the client's decoders read, at every v
   }
 });
 
-test("addresses and tagged fields survive: Produce's new-leader endpoint, Metadata's brokers", () => {
+test("addresses and tagged fields survive: Produce's new-leader endpoint, Metadata's brokers", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const produce = encodeResponse(SCHEMAS.Produce, 10, 1, responses.Produce);
   const header = readResponseHeader(produce.subarray(4));
   const decoded = decodeResponseBody(Produce, 10, header.body);
@@ -301,7 +313,9 @@ test("addresses and tagged fields survive: Produce's new-leader endpoint, Metada
   ]);
 });
 
-test("unknown tagged fields are kept, in tag order, when a response is rewritten", () => {
+test("unknown tagged fields are kept, in tag order, when a response is rewritten", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const body: Struct = { ...responses.InitProducerId, $tags: [[5, Uint8Array.of(1, 2, 3)]] };
   const frame = encodeResponse(SCHEMAS.InitProducerId, 4, 1, body, [[0, Uint8Array.of(9)]]);
   const decoded = decodeResponse(SCHEMAS.InitProducerId, 4, frame.subarray(4));
@@ -329,7 +343,9 @@ test("unknown tagged fields are kept, in tag order, when a response is rewritten
   assert.deepEqual(withBoth.body.$tags?.map(([tag]) => tag), [9], "tag 0 is a known field");
 });
 
-test("ApiVersions UNSUPPORTED_VERSION is read and written in the v0 layout, as brokers send it", () => {
+test("ApiVersions UNSUPPORTED_VERSION is read and written in the v0 layout, as brokers send it", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
   const v0 = encodeResponse(SCHEMAS.ApiVersions, 0, 5, {
     errorCode: 35,
     apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }],
@@ -341,7 +357,7 @@ test("ApiVersions UNSUPPORTED_VERSION is read and written in the v0 layout, as b
   assert.deepEqual(client.apiVersions.get(18), { minVersion: 0, maxVersion: 2 });
 });
 
-test("a corrupt frame is refused, not misread", () => {
+test("a corrupt frame is refused, not misread", { timeout: UNIT_TIMEOUT_MS }, () => {
   const frame = encodeRequestFrame(EndTxn, 3, 1, null, requests[8].request as never);
   assert.throws(() => decodeRequest(frame.subarray(4, frame.length - 1)));
   assert.throws(() => decodeRequest(Uint8Array.of(...frame.subarray(4), 0)), /trailing/);
