@@ -73,16 +73,21 @@ export async function readTopic(
   extraArgs: readonly string[] = [],
   bootstrap?: readonly string[],
 ): Promise<ConsumedRecord[]> {
-  const out = await kcat([
-    "-C",
-    "-e",
-    "-q",
-    "-t",
-    topic,
-    ...extraArgs,
-    "-f",
-    "p=%p o=%o t=%T K=%K S=%S k=%k s=%s h=%h\n",
-  ], undefined, undefined, bootstrap);
+  const out = await kcat(
+    [
+      "-C",
+      "-e",
+      "-q",
+      "-t",
+      topic,
+      ...extraArgs,
+      "-f",
+      "p=%p o=%o t=%T K=%K S=%S k=%k s=%s h=%h\n",
+    ],
+    undefined,
+    undefined,
+    bootstrap,
+  );
   const records: ConsumedRecord[] = [];
   let pos = 0;
   const expect = (text: string) => {

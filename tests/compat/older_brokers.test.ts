@@ -71,7 +71,11 @@ for (const { version, produceVersion } of BROKERS) {
           const key = `key-${i % 29}`;
           const value = valueOf(codec, i);
           const headers: [string, string][] = [["seq", String(i)]];
-          return { key, value, meta: await producer.send({ topic: topics[c], key, value, headers }) };
+          return {
+            key,
+            value,
+            meta: await producer.send({ topic: topics[c], key, value, headers }),
+          };
         }));
       } finally {
         await producer.close();

@@ -30,18 +30,22 @@ function cappedProducer(compressionType: "gzip" | "zstd") {
   return { producer, versions };
 }
 
-test("gzip through Produce v6 works (the cap is what the producer sees)", { timeout: 60_000 }, async () => {
-  const topic = uniqueTopic("produce-v6-gzip");
-  await createTopic(topic, 1);
-  const { producer, versions } = cappedProducer("gzip");
-  try {
-    await producer.send({ topic, value: "gzip through v6" });
-  } finally {
-    await producer.close();
-  }
-  assert.deepEqual([...versions], [6]);
-  assert.deepEqual((await readTopic(topic)).map((r) => r.value), ["gzip through v6"]);
-});
+test(
+  "gzip through Produce v6 works (the cap is what the producer sees)",
+  { timeout: 60_000 },
+  async () => {
+    const topic = uniqueTopic("produce-v6-gzip");
+    await createTopic(topic, 1);
+    const { producer, versions } = cappedProducer("gzip");
+    try {
+      await producer.send({ topic, value: "gzip through v6" });
+    } finally {
+      await producer.close();
+    }
+    assert.deepEqual([...versions], [6]);
+    assert.deepEqual((await readTopic(topic)).map((r) => r.value), ["gzip through v6"]);
+  },
+);
 
 test("zstd to a broker below Produce v7 rejects with UnsupportedVersionError naming zstd", {
   timeout: 60_000,
