@@ -17,7 +17,7 @@ import type { PushTelemetryRequest } from "../../src/protocol/messages/push_tele
 import { ClientTelemetry, type TelemetryConnection } from "../../src/producer/telemetry.ts";
 import { ProducerMetrics } from "../../src/producer/metrics.ts";
 
-const INTERVAL_MS = 1000;
+const INTERVAL_MS = 500;
 const INSTANCE_ID = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
 
 interface Call {
