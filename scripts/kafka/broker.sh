@@ -871,12 +871,23 @@ cmd_start_node() {
     port_in_use "$p" && die "port $p on 127.0.0.1 is already in use"
   done
   if [[ -n $ZK_PORT ]] && ! zk_pid >/dev/null; then start_zookeeper; fi
-  launch_node "$_node"
-  local t0=$SECONDS
-  if ! wait_ready self "$_node"; then
+  local t0=$SECONDS logfile lines
+  logfile=$(node_dir "$_node")/server.log
+  while :; do
+    lines=$(wc -l <"$logfile")
+    launch_node "$_node"
+    wait_ready self "$_node" && break
     STOP_TIMEOUT=5 stop_nodes "$_node" || true
+    # On ZooKeeper, a killed broker's registration lives until its session expires (6 s by
+    # default); a broker started before then finds its id taken and exits. Try again.
+    if [[ -n $ZK_PORT ]] && ((SECONDS - t0 < 30)) &&
+      tail -n "+$((lines + 1))" "$logfile" | grep -q 'NodeExistsException'; then
+      log "node $_node: ZooKeeper still holds its old registration; starting it again in 2 s"
+      sleep 2
+      continue
+    fi
     exit 1
-  fi
+  done
   log "node $_node ready after $((SECONDS - t0))s"
 }
 
