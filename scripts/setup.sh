@@ -5,6 +5,8 @@
 #   - openssl (Debian package)               only if openssl is not on PATH
 #   - Kafka broker + tools jars via Maven    only if scripts/kafka/lib is missing or
 #     into scripts/kafka/lib/                  was filled from a different pom.xml
+#   - older Kafka brokers (2.1.1, 3.9.1)      the same, per scripts/kafka/versions/*/pom.xml
+#     into scripts/kafka/versions/*/lib/       (the broker only, for tests/compat/)
 # A second run checks these and returns quickly. With --npm, only the npm packages (what the unit
 # tests need: no Java, no broker).
 set -euo pipefail
@@ -15,8 +17,6 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 KAFKA_DIR=scripts/kafka
-LIB_DIR=$KAFKA_DIR/lib
-STAMP=$LIB_DIR/.pom.sha256
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 die() {
@@ -83,20 +83,23 @@ if ! command -v openssl >/dev/null 2>&1; then
 fi
 
 # ---- Kafka jars ----
-want=$(sha256_of "$KAFKA_DIR/pom.xml")
-have=""
-[[ -f $STAMP ]] && have=$(<"$STAMP")
-if [[ ! -d $LIB_DIR || $have != "$want" ]]; then
+# Fills lib/ beside POM with its dependencies, unless lib/ was filled from this very pom.
+fetch_kafka_jars() {
+  local pom=$1 lib want have=""
+  lib=$(dirname "$pom")/lib
+  want=$(sha256_of "$pom")
+  [[ -f $lib/.pom.sha256 ]] && have=$(<"$lib/.pom.sha256")
+  [[ -d $lib && $have == "$want" ]] && return
   command -v mvn >/dev/null 2>&1 || die "mvn not found: install Maven 3.8 or newer (Debian: apt-get install -y maven)"
-  log "copying Kafka jars into $LIB_DIR (Maven)"
-  rm -rf "$LIB_DIR"
-  # The pom pins outputDirectory to scripts/kafka/lib. (Debian's Maven 3.8.7
+  log "copying Kafka jars into $lib (Maven)"
+  rm -rf "$lib"
+  # Each pom pins outputDirectory to the lib/ beside it. (Debian's Maven 3.8.7
   # prints stray ANSI resets on stdout even with -q; keep stdout clean.)
-  mvn -B -q -f "$KAFKA_DIR/pom.xml" \
-    org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies >&2
-  jars=("$LIB_DIR"/kafka_2.13-*.jar)
-  [[ -e ${jars[0]} ]] || die "Maven finished but $LIB_DIR has no kafka_2.13 jar"
-  printf '%s\n' "$want" >"$STAMP"
-fi
+  mvn -B -q -f "$pom" org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies >&2
+  local jars=("$lib"/kafka_2.1[23]-*.jar)
+  [[ -e ${jars[0]} ]] || die "Maven finished but $lib has no kafka_2.12 or kafka_2.13 jar"
+  printf '%s\n' "$want" >"$lib/.pom.sha256"
+}
+for pom in "$KAFKA_DIR/pom.xml" "$KAFKA_DIR"/versions/*/pom.xml; do fetch_kafka_jars "$pom"; done
 
-log "ok (java, node_modules, kcat, openssl, $LIB_DIR)"
+log "ok (java, node_modules, kcat, openssl, Kafka jars in $KAFKA_DIR/lib and $KAFKA_DIR/versions/*/lib)"

@@ -16,6 +16,12 @@
 # Cloudflare Workers runtime (workerd from npm), and tests/package/ (npm pack, install, produce
 # from Node, ~30 s) the npm package, not the runtime running them: Deno only.
 #
+# When the selected tests include tests/compat/, older brokers (Kafka 2.1.1 on ZooKeeper, 3.9.1)
+# start beside the main one, once for all runtimes: KAFKA_BOOTSTRAP_2_1_1, KAFKA_BOOTSTRAP_3_9_1
+# (either set already is used as it is). For tests/telemetry/, a 4.x broker with a client-telemetry
+# receiver (tests/telemetry/TelemetryReceiver.java, compiled here) that writes what clients push
+# to a file: KAFKA_TELEMETRY_BOOTSTRAP and KAFKA_TELEMETRY_FILE.
+#
 # Usage: scripts/test.sh [--unit] [--runtime deno|bun|node]... [test files or folders under tests/]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,27 +55,76 @@ else
   [[ ${#paths[@]} -gt 0 ]] || paths=(tests)
   bash scripts/setup.sh >&2
 fi
+all_files=$(find "${paths[@]}" -name '*.test.ts' | sort)
+
+# Every broker started here lives in a folder of $brokers_root, stopped on exit.
+brokers_root=$(mktemp -d -t kafka-edge-test.XXXXXX)
+stop_brokers() {
+  local dir
+  for dir in "$brokers_root"/*/; do
+    [[ -f $dir/cluster.env ]] && bash scripts/kafka/broker.sh stop --dir "$dir" >&2
+  done
+  rm -rf "$brokers_root"
+}
+trap stop_brokers EXIT
+
+# Starts a broker in the background (`broker.sh start --dir $brokers_root/NAME --port auto ARGS`),
+# trying twice: two brokers starting at once may pick the same free ports.
+extra_names=()
+extra_pids=()
+start_extra() {
+  local name=$1 dir=$brokers_root/$1
+  shift
+  (
+    bash scripts/kafka/broker.sh start --dir "$dir" --port auto "$@" >"$dir.bootstrap" ||
+      bash scripts/kafka/broker.sh start --dir "$dir" --port auto "$@" >"$dir.bootstrap"
+  ) &
+  extra_names+=("$name")
+  extra_pids+=($!)
+}
+
+if grep -q '^tests/compat/' <<<"$all_files"; then
+  [[ -n ${KAFKA_BOOTSTRAP_2_1_1:-} ]] || start_extra kafka-2.1.1 --kafka 2.1.1
+  [[ -n ${KAFKA_BOOTSTRAP_3_9_1:-} ]] || start_extra kafka-3.9.1 --kafka 3.9.1
+fi
+if grep -q '^tests/telemetry/' <<<"$all_files" && [[ -z ${KAFKA_TELEMETRY_BOOTSTRAP:-} ]]; then
+  receiver=$brokers_root/telemetry-receiver
+  javac -d "$receiver" -cp 'scripts/kafka/lib/*' tests/telemetry/TelemetryReceiver.java
+  export KAFKA_TELEMETRY_FILE=$brokers_root/telemetry-pushes.txt
+  start_extra telemetry --classpath "$receiver" --set metric.reporters=TelemetryReceiver \
+    --set "kafka.edge.telemetry.file=$KAFKA_TELEMETRY_FILE"
+fi
 
 if $unit; then
   # A unit test that reaches for a broker fails rather than finding one.
   unset KAFKA_BOOTSTRAP
   echo "unit tests: no broker" >&2
 elif [[ -z "${KAFKA_BOOTSTRAP:-}" ]]; then
-  broker_dir=$(mktemp -d -t kafka-edge-test.XXXXXX)
-  trap 'bash scripts/kafka/broker.sh stop --dir "$broker_dir" >&2 || true; rm -rf "$broker_dir"' EXIT
   # --secure adds the TLS and SASL listeners (ports P+2..P+6) that tests/security/ uses; their
   # addresses, the CA and the test user come from the broker's secure.env.
-  KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh start --dir "$broker_dir" --secure \
+  KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh start --dir "$brokers_root/main" --secure \
     --port "${KAFKA_TEST_PORT:-auto}")
   export KAFKA_BOOTSTRAP
   set -a
   # shellcheck disable=SC1091
-  source "$broker_dir/secure.env"
+  source "$brokers_root/main/secure.env"
   set +a
 fi
 $unit || echo "testing against Kafka at $KAFKA_BOOTSTRAP" >&2
 
-all_files=$(find "${paths[@]}" -name '*.test.ts' | sort)
+for i in "${!extra_names[@]}"; do
+  name=${extra_names[i]}
+  wait "${extra_pids[i]}" || { echo "starting the $name broker failed" >&2; exit 1; }
+  bootstrap=$(<"$brokers_root/$name.bootstrap")
+  case $name in
+  kafka-*)
+    version=${name#kafka-}
+    export "KAFKA_BOOTSTRAP_${version//./_}=$bootstrap"
+    ;;
+  telemetry) export KAFKA_TELEMETRY_BOOTSTRAP=$bootstrap ;;
+  esac
+  echo "$name broker at $bootstrap" >&2
+done
 portable_files=$(grep -v -E '^tests/(cluster|workers|package)/' <<<"$all_files" || true)
 
 total_passed=0

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Real Apache Kafka (KRaft) brokers for kafka-edge's integration tests.
-# Run `scripts/kafka/broker.sh help` for usage. Needs scripts/setup.sh to have run
-# (jars in scripts/kafka/lib/, kcat on PATH, java).
+# Real Apache Kafka brokers (KRaft; ZooKeeper for versions before 3.3) for kafka-edge's
+# integration tests. Run `scripts/kafka/broker.sh help` for usage. Needs scripts/setup.sh to have
+# run (jars in scripts/kafka/lib/ and scripts/kafka/versions/*/lib/, kcat on PATH, java).
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-LIB_DIR="$SCRIPT_DIR/lib"
+CURRENT_LIB_DIR="$SCRIPT_DIR/lib"
+# The jars of the Kafka in use: the current 4.x, or an older one (select_kafka).
+LIB_DIR=$CURRENT_LIB_DIR
 LOG4J_CONFIG="$SCRIPT_DIR/log4j2.properties"
+# Kafka before 4.0 (and ZooKeeper) log through log4j 1 (reload4j).
+LOG4J1_CONFIG="$SCRIPT_DIR/log4j.properties"
 # Brokers use the same quiet config unless BROKER_LOG4J names another file
 # (e.g. one at INFO level, when debugging a broker).
 BROKER_LOG4J=${BROKER_LOG4J:-$LOG4J_CONFIG}
@@ -30,6 +34,7 @@ Usage: scripts/kafka/broker.sh COMMAND [OPTIONS]
 
 Commands
   start --dir DIR [--nodes 1|3] [--port P] [--secure] [--set KEY=VALUE]...
+        [--kafka VERSION] [--feature NAME=LEVEL]... [--classpath PATH]...
       Wipe DIR (refused if a broker started there is still running, or if DIR
       is a non-empty directory that this script did not create), format and
       start a KRaft cluster of combined broker+controller nodes, wait until
@@ -40,6 +45,12 @@ Commands
       --set adds a server property to every node (repeatable; last one wins).
       --secure (one node only) adds TLS and SASL listeners, see "Secure
       listeners" below.
+      --kafka starts an older Kafka instead of the current 4.x (see "Older
+      Kafka versions" below).
+      --feature sets a feature level at format time (KRaft; Kafka 3.9+), e.g.
+      --feature transaction.version=1 (repeatable).
+      --classpath adds jars or a class folder to the brokers' classpath, e.g.
+      a metrics reporter (repeatable; kept for start-node).
   stop --dir DIR
       SIGTERM every node started in DIR (by its pid file), SIGKILL what is
       left after BROKER_STOP_TIMEOUT (15) seconds. No error if nothing runs.
@@ -52,9 +63,9 @@ Commands
       One line per node on stdout; exit status 0 only if every node runs.
   bootstrap --dir DIR
       Print the bootstrap list of the cluster in DIR.
-  tool CLASS [ARGS...]
-      Run a Kafka Java tool with the broker's classpath and the quiet log4j2
-      config (WARN+ on stderr only), e.g.
+  tool [--kafka VERSION] CLASS [ARGS...]
+      Run a Kafka Java tool with the broker's classpath (the current 4.x unless
+      --kafka) and the quiet log4j config (WARN+ on stderr only), e.g.
         broker.sh tool org.apache.kafka.tools.TopicCommand \
             --bootstrap-server 127.0.0.1:9092 --create --topic t --partitions 3
         broker.sh tool org.apache.kafka.tools.consumer.ConsoleConsumer \
@@ -67,7 +78,16 @@ Ports (--port P overrides the first broker port; --port auto picks a free P in 2
   1 node : broker P (default 9092), controller P+1 (default 9093)
   3 nodes: brokers P, P+1, P+2 (default 19092-19094),
            controllers P+10, P+11, P+12 (default 19102-19104)
-  Listeners bind 127.0.0.1 only. node.id of node N is N.
+  With ZooKeeper, ZooKeeper takes the first controller port (P+1 or P+10).
+  Listeners bind 127.0.0.1 only. node.id (broker.id) of node N is N.
+
+Older Kafka versions (start --kafka VERSION)
+  VERSION is one with a pom in scripts/kafka/versions/VERSION/ (scripts/setup.sh
+  fetches its jars into lib/ there): 2.1.1 (the oldest the Java client 4.x
+  supports) and 3.9.1 (the last 3.x). Versions before 3.3 run on ZooKeeper
+  (3.5.9, one server started and stopped with the cluster, data in
+  DIR/zookeeper/); later ones on KRaft. PLAINTEXT listeners only (no --secure).
+  The 4.x tools (`tool` without --kafka) speak to every one of them.
 
 Secure listeners (start --secure; one node)
   P+2 SSL             TLS, broker certificate signed by a throwaway CA
@@ -85,7 +105,8 @@ Secure listeners (start --secure; one node)
   KAFKA_REAUTH_MS.
 
 Layout of DIR
-  DIR/cluster.env             nodes, ports and cluster id (read by the other commands)
+  DIR/cluster.env             version, nodes, ports and cluster id (read by the other commands)
+  DIR/zookeeper/              ZooKeeper's zoo.cfg, data, server.log and pid (older Kafka only)
   DIR/node-N/server.properties
   DIR/node-N/data/            log.dirs (metadata log included)
   DIR/node-N/server.log       the JVM's stdout+stderr (log4j2: WARN and above)
@@ -116,9 +137,51 @@ java_bin() {
 }
 
 require_lib() {
-  local jars=("$LIB_DIR"/kafka_2.13-*.jar)
+  local jars=("$LIB_DIR"/kafka_2.1[23]-*.jar)
   [[ -e ${jars[0]} ]] || die "Kafka jars missing in $LIB_DIR: run scripts/setup.sh"
-  [[ -f $LOG4J_CONFIG ]] || die "missing $LOG4J_CONFIG"
+  [[ -f $LOG4J_CONFIG && -f $LOG4J1_CONFIG ]] || die "missing $LOG4J_CONFIG or $LOG4J1_CONFIG"
+}
+
+# ---- Kafka versions -----------------------------------------------------------
+
+KAFKA_VERSION="" # empty: the current 4.x in scripts/kafka/lib
+
+# Use the jars of VERSION (empty: the current 4.x). Sets LIB_DIR.
+select_kafka() {
+  KAFKA_VERSION=$1
+  if [[ -z $KAFKA_VERSION ]]; then
+    LIB_DIR=$CURRENT_LIB_DIR
+    return
+  fi
+  [[ $KAFKA_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "bad Kafka version '$KAFKA_VERSION'"
+  if [[ ! -f $SCRIPT_DIR/versions/$KAFKA_VERSION/pom.xml ]]; then
+    local known
+    known=$(cd "$SCRIPT_DIR/versions" && ls -d -- */ 2>/dev/null | tr -d / | tr '\n' ' ')
+    die "no Kafka $KAFKA_VERSION here (versions with a pom in scripts/kafka/versions/: ${known:-none})"
+  fi
+  LIB_DIR=$SCRIPT_DIR/versions/$KAFKA_VERSION/lib
+}
+
+# True for the Kafka in use if it needs ZooKeeper (before 3.3, KRaft was not ready).
+uses_zookeeper() {
+  [[ -n $KAFKA_VERSION ]] || return 1
+  local major minor
+  IFS=. read -r major minor _ <<<"$KAFKA_VERSION"
+  ((major < 3 || (major == 3 && minor < 3)))
+}
+
+# True for the Kafka in use if it is 4.0 or newer (log4j2, share groups).
+is_kafka4() {
+  [[ -z $KAFKA_VERSION || ${KAFKA_VERSION%%.*} -ge 4 ]]
+}
+
+# The JVM option that points the Kafka in use at its quiet logging config.
+log_option() {
+  if is_kafka4; then
+    printf '%s\n' "-Dlog4j2.configurationFile=$1"
+  else
+    printf '%s\n' "-Dlog4j.configuration=file:$LOG4J1_CONFIG"
+  fi
 }
 
 require_kcat() {
@@ -131,8 +194,7 @@ run_java() {
   java=$(java_bin)
   # shellcheck disable=SC2206 # word splitting of the option strings is intended
   opts=($TOOL_JAVA_OPTS)
-  "$java" "${opts[@]}" -Djava.awt.headless=true \
-    "-Dlog4j2.configurationFile=$LOG4J_CONFIG" \
+  "$java" "${opts[@]}" -Djava.awt.headless=true "$(log_option "$LOG4J_CONFIG")" \
     -cp "$LIB_DIR/*" "$@"
 }
 
@@ -144,6 +206,8 @@ DIR=""
 NODES=0
 CLUSTER_ID=""
 SECURE=0
+ZK_PORT=""        # set when the cluster runs on ZooKeeper
+EXTRA_CLASSPATH="" # --classpath entries, ':'-separated
 declare -a BROKER_PORTS=() CONTROLLER_PORTS=()
 
 abs_dir() {
@@ -160,11 +224,16 @@ load_cluster() {
   [[ -f $DIR/cluster.env ]] || return 1
   local key value
   BROKER_PORTS=() CONTROLLER_PORTS=()
+  select_kafka ""
+  ZK_PORT="" EXTRA_CLASSPATH=""
   while IFS='=' read -r key value; do
     case $key in
       NODES) NODES=$value ;;
       CLUSTER_ID) CLUSTER_ID=$value ;;
       SECURE) SECURE=$value ;;
+      KAFKA_VERSION) select_kafka "$value" ;;
+      ZK_PORT) ZK_PORT=$value ;;
+      EXTRA_CLASSPATH) EXTRA_CLASSPATH=$value ;;
       BROKER_PORT_*) BROKER_PORTS[${key#BROKER_PORT_}]=$value ;;
       CONTROLLER_PORT_*) CONTROLLER_PORTS[${key#CONTROLLER_PORT_}]=$value ;;
       '' | '#'*) ;;
@@ -248,16 +317,28 @@ write_properties() {
     protocols+=",OAUTHBEARER:SASL_PLAINTEXT,REAUTH:SASL_PLAINTEXT"
   fi
   {
-    cat <<EOF
-# Generated by scripts/kafka/broker.sh: node $n of $NODES, cluster $CLUSTER_ID
+    if [[ -n $ZK_PORT ]]; then
+      cat <<EOF
+# Generated by scripts/kafka/broker.sh: node $n of $NODES, Kafka $KAFKA_VERSION on ZooKeeper
+broker.id=$n
+zookeeper.connect=127.0.0.1:$ZK_PORT
+listeners=$listeners
+advertised.listeners=$listeners
+EOF
+    else
+      cat <<EOF
+# Generated by scripts/kafka/broker.sh: node $n of $NODES, Kafka ${KAFKA_VERSION:-4.x}, cluster $CLUSTER_ID
 process.roles=broker,controller
 node.id=$n
 controller.quorum.voters=$voters
 listeners=$listeners,CONTROLLER://127.0.0.1:${CONTROLLER_PORTS[n]}
 advertised.listeners=$listeners
-inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=$protocols
+EOF
+    fi
+    cat <<EOF
+inter.broker.listener.name=PLAINTEXT
 log.dirs=$nd/data
 
 num.partitions=1
@@ -266,14 +347,18 @@ group.initial.rebalance.delay.ms=0
 offsets.topic.replication.factor=$rf
 transaction.state.log.replication.factor=$rf
 transaction.state.log.min.isr=$min_isr
-share.coordinator.state.topic.replication.factor=$rf
-share.coordinator.state.topic.min.isr=$min_isr
 # Internal topics with 50 partitions each are slow to create on a small test
 # machine; a few partitions still spread coordinators over the nodes.
 offsets.topic.num.partitions=$NODES
 transaction.state.log.num.partitions=$NODES
+EOF
+    if is_kafka4; then
+      cat <<EOF
+share.coordinator.state.topic.replication.factor=$rf
+share.coordinator.state.topic.min.isr=$min_isr
 share.coordinator.state.topic.num.partitions=$NODES
 EOF
+    fi
     if ((SECURE)); then secure_properties; fi
     if (($# > 0)); then
       printf '\n# --set\n'
@@ -375,34 +460,101 @@ write_secure_env() {
 
 # Launch node N in the background (its own session, output to server.log).
 launch_node() {
-  local n=$1 nd java pidfile i
+  local n=$1 nd java pidfile
   nd=$(node_dir "$n")
   java=$(java_bin)
   pidfile=$nd/pid
-  rm -f "$pidfile"
   local -a heap extra java_cmd
   # shellcheck disable=SC2206 # word splitting of the option strings is intended
   heap=($BROKER_HEAP)
   # shellcheck disable=SC2206
   extra=($BROKER_JAVA_OPTS)
   java_cmd=("$java" "${heap[@]}" -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
-    "-Dlog4j2.configurationFile=$BROKER_LOG4J" "-Dkafka.logs.dir=$nd"
-    "${extra[@]}" -cp "$LIB_DIR/*" kafka.Kafka "$nd/server.properties")
+    "$(log_option "$BROKER_LOG4J")" "-Dkafka.logs.dir=$nd"
+    "${extra[@]}" -cp "$LIB_DIR/*${EXTRA_CLASSPATH:+:$EXTRA_CLASSPATH}"
+    kafka.Kafka "$nd/server.properties")
   {
     printf '\n===== %s starting node %s\n' "$(date '+%F %T')" "$n"
   } >>"$nd/server.log"
-  # The inner shell writes its own pid, then becomes java: the pid file holds
-  # the broker's pid whether or not setsid had to fork.
+  spawn "$pidfile" "$nd/server.log" "${java_cmd[@]}" || die "node $n did not start (no pid file); see $nd/server.log"
+}
+
+# Run a command in the background, in its own session, output appended to LOG; PIDFILE gets its
+# pid. The inner shell writes its own pid, then becomes the command: the pid file holds the
+# command's pid whether or not setsid had to fork. Fails if no pid file appeared.
+spawn() {
+  local pidfile=$1 logfile=$2 i
+  shift 2
+  rm -f "$pidfile"
   local launcher=()
   if command -v setsid >/dev/null 2>&1; then launcher=(setsid); else launcher=(nohup); fi
   # shellcheck disable=SC2016 # $$ and $@ are for the inner shell
-  "${launcher[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "${java_cmd[@]}" \
-    </dev/null >>"$nd/server.log" 2>&1 &
+  "${launcher[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" \
+    </dev/null >>"$logfile" 2>&1 &
   for ((i = 0; i < 100; i++)); do
     [[ -s $pidfile ]] && return 0
     sleep 0.05
   done
-  die "node $n did not start (no pid file); see $nd/server.log"
+  return 1
+}
+
+# ---- ZooKeeper (Kafka before 3.3) ----------------------------------------------
+
+zk_dir() { printf '%s/zookeeper\n' "$DIR"; }
+
+# The pid of this cluster's ZooKeeper if it runs (checked as node_pid does); else nothing.
+zk_pid() {
+  local zd pid args
+  zd=$(zk_dir)
+  [[ -f $zd/pid ]] || return 1
+  pid=$(<"$zd/pid")
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || ps -p "$pid" -o args= 2>/dev/null) ||
+    return 1
+  [[ $args == *"ZooKeeperServerMain $zd/zoo.cfg"* ]] || return 1
+  printf '%s\n' "$pid"
+}
+
+# Start the cluster's ZooKeeper (its version's own jars) and wait until it accepts connections.
+start_zookeeper() {
+  local zd java i
+  zd=$(zk_dir)
+  java=$(java_bin)
+  mkdir -p "$zd/data"
+  cat >"$zd/zoo.cfg" <<EOF
+dataDir=$zd/data
+clientPort=$ZK_PORT
+clientPortAddress=127.0.0.1
+tickTime=2000
+maxClientCnxns=0
+EOF
+  # No AdminServer (it would take port 8080); no log4j MBeans (ZooKeeper 3.5 fails to register
+  # them with reload4j).
+  spawn "$zd/pid" "$zd/server.log" "$java" -Xmx128m -Djava.awt.headless=true \
+    -Dzookeeper.admin.enableServer=false -Dzookeeper.jmx.log4j.disable=true \
+    "-Dlog4j.configuration=file:$LOG4J1_CONFIG" -cp "$LIB_DIR/*" \
+    org.apache.zookeeper.server.ZooKeeperServerMain "$zd/zoo.cfg" ||
+    die "ZooKeeper did not start (no pid file); see $zd/server.log"
+  for ((i = 0; i < 300; i++)); do
+    port_in_use "$ZK_PORT" && return 0
+    zk_pid >/dev/null || break
+    sleep 0.1
+  done
+  tail -n 40 "$zd/server.log" >&2 2>/dev/null || true
+  die "ZooKeeper did not come up on 127.0.0.1:$ZK_PORT; see $zd/server.log"
+}
+
+stop_zookeeper() {
+  local pid i
+  pid=$(zk_pid) || return 0
+  log "stopping ZooKeeper (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 10 * STOP_TIMEOUT; i++)); do
+    zk_pid >/dev/null || break
+    sleep 0.1
+  done
+  if pid=$(zk_pid); then kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -f "$(zk_dir)/pid"
 }
 
 show_log_tail() {
@@ -494,8 +646,8 @@ all_nodes() { seq 1 "$NODES"; }
 # ---- commands ----------------------------------------------------------------
 
 cmd_start() {
-  local dir="" nodes=1 port="" arg secure=0
-  local -a sets=()
+  local dir="" nodes=1 port="" arg secure=0 version="" classpath=""
+  local -a sets=() features=()
   while (($# > 0)); do
     arg=$1
     case $arg in
@@ -504,12 +656,20 @@ cmd_start() {
       --port) port=${2:?--port needs a value}; shift 2 ;;
       --set) sets+=("${2:?--set needs KEY=VALUE}"); shift 2 ;;
       --secure) secure=1; shift ;;
+      --kafka) version=${2:?--kafka needs a version}; shift 2 ;;
+      --feature) features+=(--feature "${2:?--feature needs NAME=LEVEL}"); shift 2 ;;
+      --classpath) classpath+="${classpath:+:}$(realpath -m "${2:?--classpath needs a path}")"; shift 2 ;;
       *) die "start: unknown argument '$arg' (see: broker.sh help)" ;;
     esac
   done
   [[ -n $dir ]] || die "start: --dir DIR is required"
   [[ $nodes == 1 || $nodes == 3 ]] || die "start: --nodes must be 1 or 3"
   [[ $secure == 0 || $nodes == 1 ]] || die "start: --secure is for one node"
+  select_kafka "$version"
+  [[ $secure == 0 || -z $version ]] || die "start: --secure is for the current Kafka only"
+  if uses_zookeeper && ((${#features[@]} > 0)); then
+    die "start: --feature needs KRaft; Kafka $version runs on ZooKeeper"
+  fi
   if [[ -z $port ]]; then
     if ((nodes == 1)); then port=9092; else port=19092; fi
   elif [[ $port == auto ]]; then
@@ -521,6 +681,9 @@ cmd_start() {
   local s
   for s in "${sets[@]+"${sets[@]}"}"; do
     [[ $s == *=* ]] || die "start: --set expects KEY=VALUE, got '$s'"
+  done
+  for s in "${features[@]+"${features[@]}"}"; do
+    [[ $s == --feature || $s == *=* ]] || die "start: --feature expects NAME=LEVEL, got '$s'"
   done
   require_lib
   require_kcat
@@ -535,6 +698,9 @@ cmd_start() {
           die "start: a broker started in $DIR is still running (node $n); run: broker.sh stop --dir $dir"
         fi
       done
+      if zk_pid >/dev/null; then
+        die "start: the ZooKeeper started in $DIR is still running; run: broker.sh stop --dir $dir"
+      fi
     elif [[ -n $(ls -A "$dir") ]]; then
       die "start: $dir is not empty and holds no broker.sh cluster; refusing to wipe it"
     fi
@@ -546,8 +712,11 @@ cmd_start() {
     DIR=$(abs_dir "$dir")
   fi
 
+  select_kafka "$version" # load_cluster read the version of what DIR held before
   NODES=$nodes
   SECURE=$secure
+  EXTRA_CLASSPATH=$classpath
+  ZK_PORT=""
   local i p
   BROKER_PORTS=() CONTROLLER_PORTS=()
   for ((i = 1; i <= NODES; i++)); do
@@ -570,21 +739,29 @@ cmd_start() {
     done
   done
 
-  CLUSTER_ID=$(run_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
-  [[ $CLUSTER_ID =~ ^[A-Za-z0-9_-]{22}$ ]] || die "start: StorageTool random-uuid failed ('$CLUSTER_ID')"
+  if uses_zookeeper; then
+    ZK_PORT=${CONTROLLER_PORTS[1]}
+    CLUSTER_ID=zookeeper
+  else
+    CLUSTER_ID=$(run_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+    [[ $CLUSTER_ID =~ ^[A-Za-z0-9_-]{22}$ ]] || die "start: StorageTool random-uuid failed ('$CLUSTER_ID')"
+  fi
 
   {
     echo "# Written by scripts/kafka/broker.sh start"
+    echo "KAFKA_VERSION=$KAFKA_VERSION"
     echo "NODES=$NODES"
     echo "CLUSTER_ID=$CLUSTER_ID"
     echo "SECURE=$SECURE"
+    echo "ZK_PORT=$ZK_PORT"
+    echo "EXTRA_CLASSPATH=$EXTRA_CLASSPATH"
     for ((i = 1; i <= NODES; i++)); do
       echo "BROKER_PORT_$i=${BROKER_PORTS[i]}"
       echo "CONTROLLER_PORT_$i=${CONTROLLER_PORTS[i]}"
     done
   } >"$DIR/cluster.env"
 
-  log "cluster $CLUSTER_ID: $NODES node(s) in $DIR"
+  log "cluster $CLUSTER_ID: Kafka ${KAFKA_VERSION:-4.x}, $NODES node(s) in $DIR"
   local -a scram_users=()
   if ((SECURE)); then
     make_tls_material
@@ -598,17 +775,20 @@ cmd_start() {
   for ((i = 1; i <= NODES; i++)); do
     mkdir -p "$(node_dir "$i")/data"
     write_properties "$i" "${sets[@]+"${sets[@]}"}"
+    uses_zookeeper && continue
     run_java kafka.tools.StorageTool format -t "$CLUSTER_ID" \
       -c "$(node_dir "$i")/server.properties" "${scram_users[@]+"${scram_users[@]}"}" \
-      >"$(node_dir "$i")/format.log" 2>&1 &
+      "${features[@]+"${features[@]}"}" >"$(node_dir "$i")/format.log" 2>&1 &
     fmt_pids[i]=$!
   done
   for ((i = 1; i <= NODES; i++)); do
+    [[ -n ${fmt_pids[i]:-} ]] || continue
     if ! wait "${fmt_pids[i]}"; then
       cat "$(node_dir "$i")/format.log" >&2
       die "start: formatting node $i failed"
     fi
   done
+  if [[ -n $ZK_PORT ]]; then start_zookeeper; fi
 
   for ((i = 1; i <= NODES; i++)); do launch_node "$i"; done
   log "waiting for node(s) to answer Metadata (up to ${START_TIMEOUT}s)"
@@ -618,6 +798,7 @@ cmd_start() {
     log "start failed; stopping what was started"
     # shellcheck disable=SC2046
     STOP_TIMEOUT=5 stop_nodes $(all_nodes) || true
+    STOP_TIMEOUT=5 stop_zookeeper || true
     exit 1
   fi
   log "ready after $((SECONDS - t0))s: $(bootstrap_list)"
@@ -653,6 +834,7 @@ cmd_stop() {
   fi
   # shellcheck disable=SC2046
   stop_nodes $(all_nodes)
+  stop_zookeeper # after the brokers, which deregister from it
 }
 
 cmd_kill_node() {
@@ -685,14 +867,27 @@ cmd_start_node() {
   node_pid "$_node" >/dev/null && die "node $_node is already running"
   local p
   for p in "${BROKER_PORTS[_node]}" "${CONTROLLER_PORTS[_node]}"; do
+    [[ $p == "$ZK_PORT" ]] && continue
     port_in_use "$p" && die "port $p on 127.0.0.1 is already in use"
   done
-  launch_node "$_node"
-  local t0=$SECONDS
-  if ! wait_ready self "$_node"; then
+  if [[ -n $ZK_PORT ]] && ! zk_pid >/dev/null; then start_zookeeper; fi
+  local t0=$SECONDS logfile lines
+  logfile=$(node_dir "$_node")/server.log
+  while :; do
+    lines=$(wc -l <"$logfile")
+    launch_node "$_node"
+    wait_ready self "$_node" && break
     STOP_TIMEOUT=5 stop_nodes "$_node" || true
+    # On ZooKeeper, a killed broker's registration lives until its session expires (6 s by
+    # default); a broker started before then finds its id taken and exits. Try again.
+    if [[ -n $ZK_PORT ]] && ((SECONDS - t0 < 30)) &&
+      tail -n "+$((lines + 1))" "$logfile" | grep -q 'NodeExistsException'; then
+      log "node $_node: ZooKeeper still holds its old registration; starting it again in 2 s"
+      sleep 2
+      continue
+    fi
     exit 1
-  fi
+  done
   log "node $_node ready after $((SECONDS - t0))s"
 }
 
@@ -703,12 +898,23 @@ cmd_status() {
     echo "no cluster in $_dir"
     return 1
   fi
-  echo "cluster $CLUSTER_ID in $DIR, $NODES node(s), bootstrap $(bootstrap_list)"
-  for n in $(all_nodes); do
-    if pid=$(node_pid "$n"); then
-      echo "node $n: running pid $pid broker 127.0.0.1:${BROKER_PORTS[n]} controller 127.0.0.1:${CONTROLLER_PORTS[n]}"
+  echo "cluster $CLUSTER_ID in $DIR, Kafka ${KAFKA_VERSION:-4.x}, $NODES node(s), bootstrap $(bootstrap_list)"
+  if [[ -n $ZK_PORT ]]; then
+    if pid=$(zk_pid); then
+      echo "zookeeper: running pid $pid 127.0.0.1:$ZK_PORT"
     else
-      echo "node $n: stopped broker 127.0.0.1:${BROKER_PORTS[n]} controller 127.0.0.1:${CONTROLLER_PORTS[n]}"
+      echo "zookeeper: stopped 127.0.0.1:$ZK_PORT"
+      rc=1
+    fi
+  fi
+  local controller
+  for n in $(all_nodes); do
+    controller=" controller 127.0.0.1:${CONTROLLER_PORTS[n]}"
+    [[ -n $ZK_PORT ]] && controller=""
+    if pid=$(node_pid "$n"); then
+      echo "node $n: running pid $pid broker 127.0.0.1:${BROKER_PORTS[n]}$controller"
+    else
+      echo "node $n: stopped broker 127.0.0.1:${BROKER_PORTS[n]}$controller"
       rc=1
     fi
   done
@@ -723,14 +929,18 @@ cmd_bootstrap() {
 }
 
 cmd_tool() {
+  if [[ ${1:-} == --kafka ]]; then
+    select_kafka "${2:?--kafka needs a version}"
+    shift 2
+  fi
   (($# >= 1)) || die "tool: CLASS is required, e.g. org.apache.kafka.tools.TopicCommand"
   require_lib
   local java opts
   java=$(java_bin)
   # shellcheck disable=SC2206 # word splitting of the option strings is intended
   opts=($TOOL_JAVA_OPTS)
-  exec "$java" "${opts[@]}" -Djava.awt.headless=true \
-    "-Dlog4j2.configurationFile=$LOG4J_CONFIG" -cp "$LIB_DIR/*" "$@"
+  exec "$java" "${opts[@]}" -Djava.awt.headless=true "$(log_option "$LOG4J_CONFIG")" \
+    -cp "$LIB_DIR/*" "$@"
 }
 
 main() {

@@ -9,13 +9,16 @@
 import type { CompressionCodec, CompressionType } from "../compression/codec.ts";
 import { COMPRESSION_IDS } from "../compression/codec.ts";
 import { loadCodec } from "../compression/load.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, UnsupportedVersionError } from "../errors.ts";
 
 /** Fraction of the way from the estimate down to a better observed ratio taken per batch. */
 const IMPROVING_WEIGHT = 0.25;
 
 /** Margin on the estimate when sizing a batch, as the Java client's (COMPRESSION_RATE_ESTIMATION_FACTOR). */
 const ESTIMATE_MARGIN = 1.05;
+
+/** The first Produce version that may carry zstd batches. */
+const FIRST_ZSTD_PRODUCE_VERSION = 7;
 
 /** The codec of a producer and its per-topic compression ratio estimates. */
 export class BatchCompressor {
@@ -67,6 +70,20 @@ export class BatchCompressor {
   /** Why the codec failed to load, if it did: every record fails with it. */
   get error(): Error | null {
     return this.#error;
+  }
+
+  /**
+   * Throws {@link UnsupportedVersionError} if a Produce request of `version` cannot carry this
+   * codec's batches: zstd needs v7 (Kafka 2.1, KIP-110). An older broker would fail the batch
+   * with UNKNOWN_SERVER_ERROR, which says nothing of the cause.
+   */
+  checkProduceVersion(version: number, broker: string): void {
+    if (this.type === "zstd" && version < FIRST_ZSTD_PRODUCE_VERSION) {
+      throw new UnsupportedVersionError(
+        `compressionType zstd needs Produce v${FIRST_ZSTD_PRODUCE_VERSION} (Kafka 2.1 or newer); ` +
+          `the broker at ${broker} speaks up to v${version}: choose another compressionType`,
+      );
+    }
   }
 
   /**

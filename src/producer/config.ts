@@ -111,6 +111,14 @@ export interface ProducerConfig<K = RecordData, V = RecordData> {
    * Default: silent.
    */
   logger?: Logger;
+  /**
+   * Client telemetry (KIP-714, Java's `enable.metrics.push`): when the cluster (Kafka 3.7+ with a
+   * client-telemetry plugin) has a client-metrics subscription matching this producer, push the
+   * metrics it asks for (as `metrics()` names them, prefixed `org.apache.kafka.producer.` with
+   * dots for hyphens) to a broker at the interval it sets, in OTLP form, and once more on
+   * `close()`. Without a matching subscription nothing is pushed. Default true.
+   */
+  enableMetricsPush?: boolean;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -159,6 +167,7 @@ const schema = z.strictObject({
       LOG_LEVELS.every((level) => typeof Reflect.get(v, level) === "function"),
     "expected an object with debug, info, warn and error functions",
   ).optional(),
+  enableMetricsPush: z.boolean().default(true),
 });
 
 /** A validated configuration with every default filled in. */

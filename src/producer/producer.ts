@@ -56,6 +56,7 @@ import {
 } from "./record.ts";
 import { Sender } from "./sender.ts";
 import { sendAll } from "./send_batch.ts";
+import { ClientTelemetry } from "./telemetry.ts";
 import type { RecordSubmitter } from "./submitter.ts";
 import { recordWritable, type WritableRecord } from "./writable.ts";
 
@@ -111,6 +112,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
   readonly #compressor: BatchCompressor | null;
   readonly #transactions: Transactions | null;
   readonly #instrumentation: Instrumentation;
+  readonly #telemetry: ClientTelemetry | null;
   /** send() with an `accepted` report, for writable() and sendBatch(). */
   readonly #submitter: RecordSubmitter<K, V> = {
     submit: (record, signal, accepted) => this.#submit(record, signal, accepted),
@@ -210,6 +212,17 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
       this.#wake,
     );
     this.#sender.start();
+    this.#telemetry = resolved.enableMetricsPush
+      ? new ClientTelemetry({
+        network: this.#network,
+        metrics: () => this.metrics(),
+        resourceAttributes: resolved.transactionalId === undefined
+          ? []
+          : [["transactional_id", resolved.transactionalId]],
+        logger: instrumentation.logger,
+      })
+      : null;
+    this.#telemetry?.start();
   }
 
   /**
@@ -428,6 +441,8 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
       this.#pool.cancelWait();
       this.#accumulator.failAll(error);
     }
+    // The last telemetry push, with the final counts, unless close() ran out of time.
+    await this.#telemetry?.close(!timedOut);
     await this.#sender.stop();
     this.#network.close();
     this.#instrumentation.logger.info("producer closed", { clientId: this.#config.clientId });

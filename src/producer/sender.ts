@@ -213,20 +213,24 @@ export class Sender {
       timeoutMs: this.#options.requestTimeoutMs,
       topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
     };
+    let version: number;
+    try {
+      version = connection.versionOf(Produce);
+      const { host, port } = connection.endpoint;
+      this.#options.compressor?.checkProduceVersion(version, `${host}:${port}`);
+      // Transactions use the protocol in which partitions are added explicitly: Produce ≤ v11.
+      if (transactions) version = Math.min(version, 11);
+    } catch (error) {
+      // The broker speaks no Produce version we do, or none that carries the codec.
+      this.#onRequestFailed(batches, error);
+      return;
+    }
     if (this.#options.acks === 0) {
       // The broker sends no response: the records are done once the socket has taken them.
       connection.send(Produce, request).then(
         () => this.#settle(batches, (batch) => this.#accumulator.complete(batch)),
         (error) => this.#onRequestFailed(batches, error),
       );
-      return;
-    }
-    let version: number | undefined;
-    try {
-      // Transactions use the protocol in which partitions are added explicitly: Produce ≤ v11.
-      version = transactions ? Math.min(connection.versionOf(Produce), 11) : undefined;
-    } catch (error) {
-      this.#onRequestFailed(batches, error); // the broker speaks no Produce version we do
       return;
     }
     connection.request(Produce, request, version).then(

@@ -24,16 +24,20 @@ export function uniqueTopic(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Runs kcat with the given arguments (and `input` on its stdin) and returns its stdout. */
+/**
+ * Runs kcat with the given arguments (and `input` on its stdin) against `bootstrap` (default: the
+ * test broker) and returns its stdout.
+ */
 export function kcat(
   args: readonly string[],
   timeoutMs = 30_000,
   input?: string,
+  bootstrap: readonly string[] = bootstrapServers(),
 ): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       "kcat",
-      ["-b", bootstrapServers().join(","), ...args],
+      ["-b", bootstrap.join(","), ...args],
       { encoding: "buffer", timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`kcat ${args.join(" ")} failed: ${stderr}`, { cause: error }));
@@ -61,22 +65,29 @@ const decoder = new TextDecoder();
 /**
  * Reads a whole topic with kcat (the independent consumer), every partition to its end.
  * kcat prints key and value byte lengths (%K, %S) first, so both are cut out exactly, whatever
- * bytes they hold. Headers must not contain newlines.
+ * bytes they hold. Headers must not contain newlines. `bootstrap`: another broker than the test
+ * broker.
  */
 export async function readTopic(
   topic: string,
   extraArgs: readonly string[] = [],
+  bootstrap?: readonly string[],
 ): Promise<ConsumedRecord[]> {
-  const out = await kcat([
-    "-C",
-    "-e",
-    "-q",
-    "-t",
-    topic,
-    ...extraArgs,
-    "-f",
-    "p=%p o=%o t=%T K=%K S=%S k=%k s=%s h=%h\n",
-  ]);
+  const out = await kcat(
+    [
+      "-C",
+      "-e",
+      "-q",
+      "-t",
+      topic,
+      ...extraArgs,
+      "-f",
+      "p=%p o=%o t=%T K=%K S=%S k=%k s=%s h=%h\n",
+    ],
+    undefined,
+    undefined,
+    bootstrap,
+  );
   const records: ConsumedRecord[] = [];
   let pos = 0;
   const expect = (text: string) => {
@@ -211,4 +222,21 @@ export function unsecuredToken(sub: string, expiresAtMs: number): string {
   return `${part({ alg: "none" })}.${
     part({ sub, iat: nowSeconds, exp: Math.floor(expiresAtMs / 1000) })
   }.`;
+}
+
+/**
+ * The bootstrap list of the older broker of `version` (e.g. "2.1.1") that `scripts/test.sh`
+ * started for tests/compat/ and exported as KAFKA_BOOTSTRAP_2_1_1. Missing is a failure with the
+ * way to fix it, never a skip.
+ */
+export function olderBroker(version: string): string[] {
+  const name = `KAFKA_BOOTSTRAP_${version.replaceAll(".", "_")}`;
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(
+      `${name} is not set: run the suite with scripts/test.sh, or start the broker with ` +
+        `\`broker.sh start --kafka ${version} --port auto --dir DIR\` and export its bootstrap list`,
+    );
+  }
+  return value.split(",");
 }

@@ -89,6 +89,7 @@ const BAD_VALUES: Record<keyof ProducerConfig, unknown[]> = {
   ssl: ["yes", 1, { ca: 42 }, { rejectUnauthorized: "no" }],
   sasl: ["PLAIN", { mechanism: "MD5", username: "u", password: "p" }, { mechanism: "PLAIN" }],
   logger: ["console", 1, { debug() {} }],
+  enableMetricsPush: ["true", 1, null],
   keySerializer: ["json", {}, 1],
   valueSerializer: ["json", {}, 1],
   transport: ["workers!", 42, {}, { connect: "not a function" }],
