@@ -61,6 +61,10 @@ export interface BatchEvent {
   attempts: number;
   /** Offset of its first record; -1n when unknown (acks 0) or failed. */
   baseOffset: bigint;
+  /** The broker's append time on LogAppendTime topics; -1n otherwise, or when unknown. */
+  logAppendTimeMs: bigint;
+  /** The partition's first offset as the broker answered (Produce v5+); -1n when unknown. */
+  logStartOffset: bigint;
   /** From the batch's first record to this outcome. */
   latencyMs: number;
   /** Why it failed; absent when acknowledged. */

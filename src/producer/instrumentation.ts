@@ -12,6 +12,7 @@ import type { RequestOutcome } from "../network/connection.ts";
 import type { NetworkObserver } from "../network/network_client.ts";
 import { Produce } from "../protocol/messages/produce.ts";
 import type { Endpoint } from "../transport/transport.ts";
+import type { BatchAcknowledgement } from "./accumulator.ts";
 import { ProducerEvents } from "./events.ts";
 import { ProducerMetrics } from "./metrics.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
@@ -119,7 +120,7 @@ export class Instrumentation implements NetworkObserver {
   }
 
   /** A batch was acknowledged (`error` undefined) or failed for good. */
-  batchDone(batch: ProducerBatch, error: Error | undefined, baseOffset: bigint): void {
+  batchDone(batch: ProducerBatch, error: Error | undefined, ack: BatchAcknowledgement): void {
     const { topic, partition, recordCount } = batch;
     if (error) {
       this.metrics.failed(recordCount, Date.now());
@@ -135,7 +136,9 @@ export class Instrumentation implements NetworkObserver {
         recordCount,
         sizeBytes: batch.sizeInBytes,
         attempts: batch.attempts,
-        baseOffset,
+        baseOffset: ack.baseOffset,
+        logAppendTimeMs: ack.logAppendTimeMs,
+        logStartOffset: ack.logStartOffset,
         latencyMs: Date.now() - batch.createdMs,
         error,
       });

@@ -136,9 +136,9 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
       { ...resolved, compressor },
       this.#pool,
       () => this.#sender.wakeup(),
-      (batch, error, baseOffset) => {
+      (batch, error, ack) => {
         if (error) this.#transactions?.batchFailed(error);
-        instrumentation.batchDone(batch, error, baseOffset);
+        instrumentation.batchDone(batch, error, ack);
       },
     );
     this.#metadata = new ClusterMetadata(resolved.metadataMaxAgeMs);
