@@ -13,7 +13,9 @@
  */
 
 import {
+  AuthenticationError,
   type CompressionType,
+  type ErrorEvent,
   KafkaProducer,
   type ProducerConfig as CoreProducerConfig,
   type ProducerRecord as CoreRecord,
@@ -198,25 +200,37 @@ export class FacadeProducer implements Producer {
     this.#emitter.emit(ProducerEvents.CONNECT, null);
   }
 
-  /** Resolves once `core` has a broker connection; rejects after the retry budget. */
+  /**
+   * Resolves once `core` has a broker connection. Rejects when authentication fails, or when no
+   * connection came within the retry budget (with the last connection error as the cause).
+   */
   #firstConnection(core: KafkaProducer): Promise<void> {
     const budgetMs = this.#retryBudgetMs;
     return new Promise((resolve, reject) => {
-      const connected = () => {
+      let lastError: Error | undefined;
+      const done = (error?: Error) => {
         clearTimeout(timer);
         core.off("connect", connected);
-        resolve();
+        core.off("error", failed);
+        if (error) reject(error);
+        else resolve();
+      };
+      const connected = () => done();
+      const failed = (event: ErrorEvent) => {
+        if (event.during !== "connect") return;
+        lastError = event.error;
+        if (event.error instanceof AuthenticationError) done(toKafkaJSError(event.error));
       };
       const timer = setTimeout(() => {
-        core.off("connect", connected);
         const error = new KafkaJSConnectionError(
-          `Connection error: no broker of ${this.#bootstrap.join(", ")} answered within ` +
-            `${budgetMs} ms`,
-          { broker: this.#bootstrap[0] },
+          `Connection error: no broker of ${this.#bootstrap.join(", ")} could be reached ` +
+            `within ${budgetMs} ms${lastError ? `: ${lastError.message}` : ""}`,
+          { broker: this.#bootstrap[0], cause: lastError },
         );
-        reject(new KafkaJSNumberOfRetriesExceeded(error, { retryCount: this.#retry.retries }));
+        done(new KafkaJSNumberOfRetriesExceeded(error, { retryCount: this.#retry.retries }));
       }, budgetMs);
       core.on("connect", connected);
+      core.on("error", failed);
     });
   }
 

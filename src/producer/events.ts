@@ -88,14 +88,15 @@ export interface RetryEvent {
 }
 
 /**
- * Something failed: a batch's records, for good (also told by its `batch` event); or a request
- * the producer needs for itself (metadata, producer id), which it tries again after a backoff.
+ * Something failed: a batch's records, for good (also told by its `batch` event); a request the
+ * producer needs for itself (metadata, producer id), which it tries again after a backoff; or a
+ * connection attempt (tried again, unless authentication failed: then every send fails).
  */
 export interface ErrorEvent {
   /** What went wrong. */
   error: Error;
-  /** What failed: "batch", "metadata" or "producerId". */
-  during: "batch" | "metadata" | "producerId";
+  /** What failed: "batch", "metadata", "producerId" or "connect". */
+  during: "batch" | "metadata" | "producerId" | "connect";
   /** The batch's topic (`during: "batch"` only). */
   topic?: string;
   /** The batch's partition (`during: "batch"` only). */

@@ -42,6 +42,7 @@ export class Instrumentation implements NetworkObserver {
       port: endpoint.port,
       error: error.message,
     });
+    if (this.events.wants("error")) this.events.emit("error", { error, during: "connect" });
   }
 
   disconnected(nodeId: number, endpoint: Endpoint, error: Error, byClient: boolean): void {
