@@ -15,8 +15,8 @@ import {
   KafkaEdgeError,
   KafkaJSError,
   KafkaJSNotImplemented,
-  type PartitionMetadata,
   Partitioners,
+  type PartitionMetadata,
 } from "../../kafkajs.ts";
 
 const encoder = new TextEncoder();

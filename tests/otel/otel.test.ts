@@ -115,9 +115,9 @@ test("a span per record, its context in the record's headers, metrics as instrum
       m.scopeMetrics.flatMap((s) => s.metrics)
     );
     const points = (name: string): { value: unknown; attributes: Record<string, unknown> }[] =>
-      exported.filter((m) => m.descriptor.name === name).flatMap((m) =>
-        (m.dataPoints as { value: unknown; attributes: Record<string, unknown> }[])
-      );
+      exported.filter((m) => m.descriptor.name === name).flatMap((
+        m,
+      ) => (m.dataPoints as { value: unknown; attributes: Record<string, unknown> }[]));
     const sendTotal = points("kafka.producer.record_send_total");
     assert.ok(sendTotal.length > 0, "the producer's Java-named metrics are instruments");
     assert.equal(sendTotal.at(-1)?.value, producer.metrics()["record-send-total"]);
