@@ -10,10 +10,10 @@ deno lint
 deno run --allow-read --allow-env scripts/check_layers.ts
 deno run --allow-read --allow-env scripts/check_tests.ts
 # The package, and the examples in its doc comments; then everything else.
-deno check --doc mod.ts cli.ts src/
+deno check --doc mod.ts cli.ts kafkajs.ts otel.ts src/
 deno check tests/ scripts/
 # Every public symbol documented, no private type in the public API.
-deno doc --lint mod.ts cli.ts
+deno doc --lint mod.ts cli.ts kafkajs.ts otel.ts
 # JSR's own checks (exports, no slow types, license, files): they run offline.
 deno publish --dry-run --allow-dirty --quiet
 

@@ -42,12 +42,27 @@ export interface ReadyCheck {
   unknownLeaderTopics: Set<string>;
 }
 
-/** Told of a batch that is done: `error` when it failed, else its base offset (-1n: unknown). */
+/** What the broker answered for an acknowledged batch (-1n: unknown, as with acks 0). */
+export interface BatchAcknowledgement {
+  baseOffset: bigint;
+  /** The broker's append time on LogAppendTime topics, else -1n. */
+  logAppendTimeMs: bigint;
+  /** The partition's first offset (Produce v5+), else -1n. */
+  logStartOffset: bigint;
+}
+
+/** Told of a batch that is done: `error` when it failed, else what the broker answered. */
 export type BatchDoneListener = (
   batch: ProducerBatch,
   error: Error | undefined,
-  baseOffset: bigint,
+  ack: BatchAcknowledgement,
 ) => void;
+
+const UNKNOWN_ACK: BatchAcknowledgement = {
+  baseOffset: -1n,
+  logAppendTimeMs: -1n,
+  logStartOffset: -1n,
+};
 
 /** Per-partition batch queues. */
 export class RecordAccumulator {
@@ -299,15 +314,15 @@ export class RecordAccumulator {
   }
 
   /**
-   * Finishes a batch: resolves its records (when `error` is absent, with `baseOffset`) or rejects
+   * Finishes a batch: resolves its records (when `error` is absent, with `ack`) or rejects
    * them, and returns its buffer to the pool.
    */
-  complete(batch: ProducerBatch, error?: Error, baseOffset = -1n, logAppendTimeMs = -1n): void {
+  complete(batch: ProducerBatch, error?: Error, ack: BatchAcknowledgement = UNKNOWN_ACK): void {
     if (!this.#incomplete.delete(batch)) return;
     if (error) batch.fail(error);
-    else batch.complete(baseOffset, logAppendTimeMs);
+    else batch.complete(ack.baseOffset, ack.logAppendTimeMs);
     if (batch.pooled) this.#pool.deallocate(batch.buffer);
-    this.#onBatchDone(batch, error, error ? -1n : baseOffset);
+    this.#onBatchDone(batch, error, error ? UNKNOWN_ACK : ack);
   }
 
   /** Fails `batch` for good if it expired, for the sender's in-flight checks. */

@@ -61,6 +61,10 @@ export interface BatchEvent {
   attempts: number;
   /** Offset of its first record; -1n when unknown (acks 0) or failed. */
   baseOffset: bigint;
+  /** The broker's append time on LogAppendTime topics; -1n otherwise, or when unknown. */
+  logAppendTimeMs: bigint;
+  /** The partition's first offset as the broker answered (Produce v5+); -1n when unknown. */
+  logStartOffset: bigint;
   /** From the batch's first record to this outcome. */
   latencyMs: number;
   /** Why it failed; absent when acknowledged. */
@@ -84,14 +88,15 @@ export interface RetryEvent {
 }
 
 /**
- * Something failed: a batch's records, for good (also told by its `batch` event); or a request
- * the producer needs for itself (metadata, producer id), which it tries again after a backoff.
+ * Something failed: a batch's records, for good (also told by its `batch` event); a request the
+ * producer needs for itself (metadata, producer id), which it tries again after a backoff; or a
+ * connection attempt (tried again, unless authentication failed: then every send fails).
  */
 export interface ErrorEvent {
   /** What went wrong. */
   error: Error;
-  /** What failed: "batch", "metadata" or "producerId". */
-  during: "batch" | "metadata" | "producerId";
+  /** What failed: "batch", "metadata", "producerId" or "connect". */
+  during: "batch" | "metadata" | "producerId" | "connect";
   /** The batch's topic (`during: "batch"` only). */
   topic?: string;
   /** The batch's partition (`during: "batch"` only). */

@@ -13,6 +13,7 @@ import type { MetadataObserver } from "../client/metadata_updater.ts";
 import type { NetworkObserver } from "../client/network_client.ts";
 import { Produce } from "../protocol/messages/produce.ts";
 import type { Endpoint } from "../transport/transport.ts";
+import type { BatchAcknowledgement } from "./accumulator.ts";
 import { ProducerEvents } from "./events.ts";
 import { ProducerMetrics } from "./metrics.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
@@ -42,6 +43,7 @@ export class Instrumentation implements NetworkObserver, MetadataObserver {
       port: endpoint.port,
       error: error.message,
     });
+    if (this.events.wants("error")) this.events.emit("error", { error, during: "connect" });
   }
 
   disconnected(nodeId: number, endpoint: Endpoint, error: Error, byClient: boolean): void {
@@ -120,7 +122,7 @@ export class Instrumentation implements NetworkObserver, MetadataObserver {
   }
 
   /** A batch was acknowledged (`error` undefined) or failed for good. */
-  batchDone(batch: ProducerBatch, error: Error | undefined, baseOffset: bigint): void {
+  batchDone(batch: ProducerBatch, error: Error | undefined, ack: BatchAcknowledgement): void {
     const { topic, partition, recordCount } = batch;
     if (error) {
       this.metrics.failed(recordCount, Date.now());
@@ -136,7 +138,9 @@ export class Instrumentation implements NetworkObserver, MetadataObserver {
         recordCount,
         sizeBytes: batch.sizeInBytes,
         attempts: batch.attempts,
-        baseOffset,
+        baseOffset: ack.baseOffset,
+        logAppendTimeMs: ack.logAppendTimeMs,
+        logStartOffset: ack.logStartOffset,
         latencyMs: Date.now() - batch.createdMs,
         error,
       });

@@ -141,9 +141,9 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
       { ...resolved, compressor },
       this.#pool,
       wakeup,
-      (batch, error, baseOffset) => {
+      (batch, error, ack) => {
         if (error) this.#transactions?.batchFailed(error);
-        instrumentation.batchDone(batch, error, baseOffset);
+        instrumentation.batchDone(batch, error, ack);
       },
     );
     const bootstrap = resolved.bootstrapServers.map(parseEndpoint);

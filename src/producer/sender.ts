@@ -256,10 +256,10 @@ export class Sender {
           new ProtocolError(`Produce response has no result for ${batch.topic}-${batch.partition}`),
         );
       } else if (result.errorCode === ErrorCode.NONE) {
-        this.#accumulator.complete(batch, undefined, result.baseOffset, result.logAppendTimeMs);
+        this.#accumulator.complete(batch, undefined, result);
       } else if (result.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
         // The broker has this batch already (older than the 5 whose offsets it keeps).
-        this.#accumulator.complete(batch, undefined, -1n, result.logAppendTimeMs);
+        this.#accumulator.complete(batch, undefined, { ...result, baseOffset: -1n });
       } else if (this.#options.transactions && FENCED.has(result.errorCode)) {
         const error = new ProducerFencedError(
           new KafkaBrokerError(result.errorCode, `Produce to ${batch.topic}-${batch.partition}`)
