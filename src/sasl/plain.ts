@@ -5,7 +5,9 @@
  * @module
  */
 
-import { type SaslExchange, type SaslMechanism, utf8 } from "./mechanism.ts";
+import type { SaslExchange, SaslMechanism } from "./mechanism.ts";
+
+const utf8 = new TextEncoder();
 
 /** PLAIN with a username and password. */
 export class PlainMechanism implements SaslMechanism {

@@ -7,9 +7,11 @@ import { LineSplitter } from "../../src/cli/line_splitter.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function splitInChunks(text: string, chunkSize: number): string[] {
+function splitInChunks(text: string, chunkSize: number, delimiter?: string): string[] {
   const bytes = encoder.encode(text);
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter(
+    delimiter === undefined ? undefined : encoder.encode(delimiter),
+  );
   const lines: string[] = [];
   for (let at = 0; at < bytes.length; at += chunkSize) {
     for (const line of splitter.push(bytes.subarray(at, at + chunkSize))) {
@@ -40,4 +42,14 @@ test("lines within one chunk are views of it, not copies", () => {
   const [one, two] = new LineSplitter().push(chunk);
   assert.equal(one.buffer, chunk.buffer);
   assert.equal(two.byteOffset, chunk.byteOffset + 4);
+});
+
+test("a delimiter of several bytes is found wherever the chunks cut it", () => {
+  const text = "one<|>two<<|>>three<|<|>>four<|><|>five<|";
+  const expected = text.split("<|>");
+  for (let size = 1; size <= text.length; size++) {
+    assert.deepEqual(splitInChunks(text, size, "<|>"), expected, `chunks of ${size} bytes`);
+  }
+  assert.deepEqual(splitInChunks("a\r\nb\r\n", 1, "\r\n"), ["a", "b"]);
+  assert.throws(() => new LineSplitter(new Uint8Array(0)), RangeError);
 });
