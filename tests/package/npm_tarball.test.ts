@@ -1,13 +1,15 @@
 /**
  * The npm package as a user gets it: `npm pack` (which builds dist/), the tarball installed into
  * a fresh project, then a plain Node script importing the package by name produces to the broker,
- * the `kafka-edge` bin does too, and a TypeScript consumer type-checks against the shipped .d.ts.
- * kcat reads back what was written. It tests the package, not a runtime: scripts/test.sh runs it
- * on Deno only.
+ * the `kafka-edge` bin does too, and a TypeScript consumer type-checks against the shipped .d.ts
+ * (with the DOM lib, and with only ES2022 and @types/node, without skipLibCheck). kcat reads back
+ * what was written. A Worker bundle of the package (esbuild, wrangler's conditions) carries no
+ * zstd WebAssembly. It tests the package, not a runtime: scripts/test.sh runs it on Deno only.
  */
 
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -49,6 +51,45 @@ export const offset: bigint = meta.offset;
 new KafkaProducer({ bootstrapServers: ["127.0.0.1:9092"], lingerMs: "5" });
 `;
 
+const WORKER = `
+import { KafkaProducer } from "@kafka-edge/producer";
+export default {
+  async fetch(request) {
+    const producer = new KafkaProducer({ bootstrapServers: ["kafka.example.com:9092"] });
+    try {
+      const meta = await producer.send({ topic: "events", value: await request.text() });
+      return new Response(String(meta.offset));
+    } finally {
+      await producer.close();
+    }
+  },
+};
+`;
+
+/** Bundles worker.mjs as wrangler does (esbuild, minified); its size and the files it took in. */
+async function bundle(project: string, options: readonly string[]) {
+  const out = join(project, "bundle.js");
+  const meta = join(project, "bundle.meta.json");
+  await run(join(root, "node_modules", ".bin", "esbuild"), [
+    "worker.mjs",
+    "--bundle",
+    "--minify",
+    "--format=esm",
+    "--platform=neutral",
+    ...options,
+    `--outfile=${out}`,
+    `--metafile=${meta}`,
+    "--log-level=warning",
+  ], project);
+  const code = await readFile(out);
+  const { inputs } = JSON.parse(await readFile(meta, "utf8")) as { inputs: object };
+  return {
+    bytes: code.length,
+    gzipped: gzipSync(code, { level: 9 }).length,
+    inputs: Object.keys(inputs),
+  };
+}
+
 test("npm pack, install the tarball, produce from plain Node by package name and with the bin", async () => {
   const work = await mkdtemp(join(tmpdir(), "kafka-edge-npm-"));
   try {
@@ -60,20 +101,29 @@ test("npm pack, install the tarball, produce from plain Node by package name and
       join(project, "package.json"),
       JSON.stringify({ name: "consumer", private: true, type: "module" }),
     );
+    const rootManifest = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
     await run("npm", [
       "install",
       "--no-audit",
       "--no-fund",
       "--prefer-offline",
       join(work, filename),
+      // The @types/node the project builds with: Node 20's.
+      `@types/node@${rootManifest.devDependencies["@types/node"]}`,
     ], project);
 
-    // What the tarball holds: the build and the README, not the TypeScript sources or tests.
+    // What the tarball holds: the build, README and LICENSE, not the TypeScript sources or tests.
     const installed = join(project, "node_modules", "@kafka-edge", "producer");
-    assert.deepEqual((await readdir(installed)).sort(), ["README.md", "dist", "package.json"]);
+    assert.deepEqual((await readdir(installed)).sort(), [
+      "LICENSE",
+      "README.md",
+      "dist",
+      "package.json",
+    ]);
     const manifest = JSON.parse(await readFile(join(installed, "package.json"), "utf8"));
     const denoJson = JSON.parse(await readFile(join(root, "deno.json"), "utf8"));
     assert.equal(manifest.version, denoJson.version);
+    assert.match(manifest.repository.url, /^git\+https:\/\/github\.com\//);
 
     const topic = uniqueTopic("npm-tarball");
     await createTopic(topic, 2);
@@ -125,6 +175,35 @@ test("npm pack, install the tarball, produce from plain Node by package name and
       }),
     );
     await run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], project);
+    // Without the DOM lib: what a Node project typically has. Every .d.ts is checked.
+    await writeFile(
+      join(project, "tsconfig.node.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          lib: ["ES2022"],
+          types: ["node"],
+          skipLibCheck: false,
+        },
+        files: ["consumer.ts", "node_modules/@kafka-edge/producer/dist/cli.d.ts"],
+      }),
+    );
+    await run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.node.json"], project);
+
+    // A Worker bundle takes the package's workerd condition: no zstd WebAssembly in it.
+    await writeFile(join(project, "worker.mjs"), WORKER);
+    const forWorkers = await bundle(project, ["--conditions=workerd,worker,browser"]);
+    const forNode = await bundle(project, ["--platform=node"]);
+    assert.ok(forNode.inputs.some((path) => path.includes("@hpcc-js/wasm-zstd")));
+    assert.deepEqual(forWorkers.inputs.filter((path) => path.includes("@hpcc-js")), []);
+    console.log(
+      `Worker bundle: ${forWorkers.bytes} bytes minified, ${forWorkers.gzipped} gzipped ` +
+        `(for Node, with zstd WebAssembly: ${forNode.bytes}, ${forNode.gzipped})`,
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }
