@@ -9,8 +9,9 @@
 # Every tests/**/*.test.ts is written with node:test and node:assert, so each runtime runs the
 # same files: Deno and Bun from TypeScript, Node from the build in .tmp/node (tsconfig.node.json).
 # tests/cluster/ (three brokers of its own, ~40 s) tests the harness, tests/workers/ the
-# Cloudflare Workers runtime (workerd from npm), and tests/package/ (npm pack, install, produce
-# from Node, ~30 s) the npm package, not the runtime running them: Deno only.
+# Cloudflare Workers runtime (workerd from npm, and wrangler), tests/package/ (npm pack, install,
+# produce from Node, Bun and Deno, ~60 s) the npm package, and tests/scripts/ the demo, not the
+# runtime running them: Deno only.
 #
 # Usage: scripts/test.sh [--runtime deno|bun|node]... [test files or folders under tests/]
 set -euo pipefail
@@ -51,7 +52,7 @@ fi
 echo "testing against Kafka at $KAFKA_BOOTSTRAP" >&2
 
 all_files=$(find "${paths[@]}" -name '*.test.ts' | sort)
-portable_files=$(grep -v -E '^tests/(cluster|workers|package)/' <<<"$all_files" || true)
+portable_files=$(grep -v -E '^tests/(cluster|workers|package|scripts)/' <<<"$all_files" || true)
 
 total_passed=0
 total_failed=0

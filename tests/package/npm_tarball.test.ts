@@ -2,8 +2,9 @@
  * The npm package as a user gets it: `npm pack` (which builds dist/), the tarball installed into
  * a fresh project, then a plain Node script importing the package by name produces to the broker,
  * the `kafka-edge` bin does too, and a TypeScript consumer type-checks against the shipped .d.ts
- * (with the DOM lib, and with only ES2022 and @types/node, without skipLibCheck). kcat reads back
- * what was written. A Worker bundle of the package (esbuild, wrangler's conditions) carries no
+ * (with the DOM lib, and with only ES2022 and @types/node, without skipLibCheck), and the README's
+ * quick start runs as written on Node, Bun and Deno, printing no terminal escape codes (NO_COLOR).
+ * kcat reads back what was written. A Worker bundle of the package (esbuild, wrangler's conditions) carries no
  * zstd WebAssembly. It tests the package, not a runtime: scripts/test.sh runs it on Deno only.
  */
 
@@ -66,6 +67,49 @@ export default {
 };
 `;
 
+/** The README's quick start: the first `ts` block under "## Quick start". */
+async function readmeQuickStart(): Promise<string> {
+  const readme = await readFile(join(root, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("\n## Quick start\n"));
+  const sample = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(sample, "README.md has a ts block under ## Quick start");
+  return sample;
+}
+
+/**
+ * Runs the quick start, as a user who installed the package would, on each runtime (only the
+ * broker's address and the topic replaced), and checks with kcat what it wrote.
+ */
+async function runQuickStart(project: string) {
+  const sample = await readmeQuickStart();
+  const address = `["127.0.0.1:9092"]`;
+  assert.ok(sample.includes(address) && sample.includes(`"events"`), "the sample's broker, topic");
+  const runtimes: [string, string[]][] = [["node", []], ["bun", []], ["deno", ["run", "-A"]]];
+  for (const [runtime, args] of runtimes) {
+    const topic = uniqueTopic(`quick-start-${runtime}`);
+    const program = sample.replace(address, JSON.stringify(bootstrapServers()))
+      .replaceAll(`"events"`, JSON.stringify(topic));
+    await writeFile(join(project, "quick_start.mjs"), program);
+    const result = await run(runtime, [...args, "quick_start.mjs"], project);
+    const written = new RegExp(`^written to ${topic}\\[(\\d+)\\] at offset (\\d+)\n$`)
+      .exec(result.stdout);
+    assert.ok(written, `${runtime}: ${result.stdout}${result.stderr}`);
+    assert.ok(!(result.stdout + result.stderr).includes("\x1b"), `${runtime}: escape codes`);
+    const [record, ...more] = await readTopic(topic);
+    assert.equal(more.length, 0);
+    assert.deepEqual(
+      [record.partition, String(record.offset), record.key, record.value, record.headers],
+      [
+        Number(written[1]),
+        written[2],
+        "user-42",
+        '{"action":"login"}',
+        "content-type=application/json",
+      ],
+    );
+  }
+}
+
 /** Bundles worker.mjs as wrangler does (esbuild, minified); its size and the files it took in. */
 async function bundle(project: string, options: readonly string[]) {
   const out = join(project, "bundle.js");
@@ -90,7 +134,7 @@ async function bundle(project: string, options: readonly string[]) {
   };
 }
 
-test("npm pack, install the tarball, produce from plain Node by package name and with the bin", async () => {
+test("npm pack, install the tarball, produce from plain Node by package name, with the bin, and with the README's quick start on three runtimes", async () => {
   const work = await mkdtemp(join(tmpdir(), "kafka-edge-npm-"));
   try {
     const pack = await run("npm", ["pack", "--json", "--pack-destination", work], root);
@@ -146,6 +190,8 @@ test("npm pack, install the tarball, produce from plain Node by package name and
       project,
       "bin-key:from the bin\n",
     );
+
+    await runQuickStart(project);
 
     const records = await readTopic(topic);
     assert.equal(records.length, count + 1);
