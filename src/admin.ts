@@ -1,6 +1,8 @@
 /**
  * A small admin helper: create topics and read cluster metadata. Enough for tests, demos and
- * scripts that need a topic before they produce; not a full admin client.
+ * scripts that need a topic before they produce (brokers with `auto.create.topics.enable=false`,
+ * as many production clusters and the project's test broker are, do not create one on first use);
+ * not a full admin client. docs/admin.md has more.
  *
  * @module
  */
@@ -40,7 +42,8 @@ export interface NewTopic {
 }
 
 /**
- * Admin operations over one broker connection.
+ * Admin operations over one broker connection (plaintext: no `ssl` or `sasl` yet). Close it when
+ * done.
  *
  * @example Create a topic before producing to it
  * ```ts
@@ -53,6 +56,19 @@ export interface NewTopic {
  *   admin.close();
  * }
  * ```
+ *
+ * @example List the partitions of a topic and their leaders
+ * ```ts
+ * import { KafkaAdmin } from "@kafka-edge/producer";
+ *
+ * const admin = await KafkaAdmin.connect({ bootstrapServers: ["127.0.0.1:9092"] });
+ * try {
+ *   const { topics } = await admin.metadata(["events"]);
+ *   for (const p of topics[0]?.partitions ?? []) console.log(p.partitionIndex, p.leaderId);
+ * } finally {
+ *   admin.close();
+ * }
+ * ```
  */
 export class KafkaAdmin {
   readonly #connection: Connection;
@@ -61,7 +77,10 @@ export class KafkaAdmin {
     this.#connection = connection;
   }
 
-  /** Connects to the first reachable bootstrap broker. */
+  /**
+   * Connects to the first bootstrap broker that answers. Rejects with a `ConnectionError` when
+   * none does.
+   */
   static async connect(options: AdminOptions): Promise<KafkaAdmin> {
     const connection = await connectAny(
       options.transport ?? detectTransport(),
@@ -107,7 +126,10 @@ export class KafkaAdmin {
     }
   }
 
-  /** Metadata for `topics` (all topics when omitted); never creates a topic. */
+  /**
+   * The brokers, and `topics` (all topics when omitted) with their partitions, leaders and
+   * replicas. Never creates a topic.
+   */
   metadata(topics: readonly string[] | null = null): Promise<MetadataResponse> {
     return this.#connection.request(Metadata, { topics, allowAutoTopicCreation: false });
   }
