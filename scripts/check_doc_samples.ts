@@ -4,13 +4,14 @@
  * and the sources of examples/, becomes a module of its own in .tmp/doc-samples/ (named after its
  * file and line) whose `@kafka-edge/producer` imports point at this checkout's mod.ts, and
  * `deno check` checks them all. Samples that need a broker are only type-checked, not run (the
- * README's quick start also runs, in tests/package/). Exits with deno check's status.
+ * README's quick start also runs, in tests/package/). The docs' relative links must name files
+ * that exist. Exits non-zero if anything is wrong.
  *
  *   deno run --allow-read --allow-write --allow-run scripts/check_doc_samples.ts [FILE.md...]
  */
 
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { access, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
@@ -59,6 +60,21 @@ function markdownSamples(text: string): Sample[] {
   return samples;
 }
 
+/** The relative links of a Markdown text (`[text](path)` or `[text](path#anchor)`) to nothing. */
+async function brokenLinks(source: string, text: string): Promise<string[]> {
+  const broken: string[] = [];
+  for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+    const path = target.split("#")[0];
+    if (path === "" || /^[a-z]+:/.test(path)) continue;
+    try {
+      await access(join(root, dirname(source), path));
+    } catch {
+      broken.push(`${source}: the link to ${target} leads nowhere`);
+    }
+  }
+  return broken;
+}
+
 /** `code` with its imports of the package pointed at the checkout's entry points. */
 function pointAtCheckout(code: string, fromDir: string): string {
   const modules: Record<string, string> = {
@@ -77,8 +93,10 @@ async function main(): Promise<number> {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const files: string[] = [];
+  const broken: string[] = [];
   for (const source of sources) {
     const text = await readFile(join(root, source), "utf8");
+    if (source.endsWith(".md")) broken.push(...await brokenLinks(source, text));
     const samples = source.endsWith(".md") ? markdownSamples(text) : [{ code: text, line: 1 }];
     for (const { code, line } of samples) {
       const file = join(outDir, `${source.replaceAll(/[/.]/g, "_")}_line_${line}.ts`);
@@ -87,7 +105,8 @@ async function main(): Promise<number> {
     }
   }
   console.error(`check_doc_samples: ${files.length} samples from ${sources.length} files`);
-  if (files.length === 0) return 0;
+  for (const problem of broken) console.error(`check_doc_samples: ${problem}`);
+  if (files.length === 0) return broken.length > 0 ? 1 : 0;
   const check = new Deno.Command(Deno.execPath(), {
     args: ["check", "--quiet", "--config", join(root, "deno.json"), ...files],
     cwd: root,
@@ -95,6 +114,7 @@ async function main(): Promise<number> {
     stderr: "inherit",
   });
   const { code } = await check.output();
+  if (code === 0 && broken.length > 0) return 1;
   if (code !== 0) {
     console.error(
       "check_doc_samples: a sample does not type-check; .tmp/doc-samples/<file>_line_<N>.ts is " +

@@ -67,6 +67,20 @@ export default {
 };
 `;
 
+/** Runs tsc (strict, NodeNext, no output) over `files` of `project` with `options` added. */
+async function typeCheck(project: string, options: object, files: string[]) {
+  const compilerOptions = {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    noEmit: true,
+    ...options,
+  };
+  await writeFile(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions, files }));
+  await run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], project);
+}
+
 /** The README's quick start: the first `ts` block under "## Quick start". */
 async function readmeQuickStart(): Promise<string> {
   const readme = await readFile(join(root, "README.md"), "utf8");
@@ -203,42 +217,14 @@ test("npm pack, install the tarball, produce from plain Node by package name, wi
     }
     assert.ok(records.some((r) => r.key === "bin-key" && r.value === "from the bin"));
 
-    // The shipped .d.ts files, checked as a TypeScript user's compiler sees them.
+    // The shipped .d.ts files, checked as a TypeScript user's compiler sees them: with the DOM
+    // lib, and without it as a Node project typically is (every .d.ts checked: no skipLibCheck).
     await writeFile(join(project, "consumer.ts"), TYPED_CONSUMER);
-    await writeFile(
-      join(project, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          strict: true,
-          noEmit: true,
-          lib: ["ES2023", "DOM"],
-          types: [],
-        },
-        files: ["consumer.ts"],
-      }),
-    );
-    await run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], project);
-    // Without the DOM lib: what a Node project typically has. Every .d.ts is checked.
-    await writeFile(
-      join(project, "tsconfig.node.json"),
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          strict: true,
-          noEmit: true,
-          lib: ["ES2022"],
-          types: ["node"],
-          skipLibCheck: false,
-        },
-        files: ["consumer.ts", "node_modules/@kafka-edge/producer/dist/cli.d.ts"],
-      }),
-    );
-    await run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.node.json"], project);
+    await typeCheck(project, { lib: ["ES2023", "DOM"], types: [] }, ["consumer.ts"]);
+    await typeCheck(project, { lib: ["ES2022"], types: ["node"], skipLibCheck: false }, [
+      "consumer.ts",
+      "node_modules/@kafka-edge/producer/dist/cli.d.ts",
+    ]);
 
     // A Worker bundle takes the package's workerd condition: no zstd WebAssembly in it.
     await writeFile(join(project, "worker.mjs"), WORKER);
