@@ -10,7 +10,7 @@
  *   deno run --allow-read --allow-write --allow-run scripts/check_doc_samples.ts [FILE.md...]
  */
 
-import { access, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -67,7 +67,7 @@ async function brokenLinks(source: string, text: string): Promise<string[]> {
     const path = target.split("#")[0];
     if (path === "" || /^[a-z]+:/.test(path)) continue;
     try {
-      await access(join(root, dirname(source), path));
+      await stat(join(root, dirname(source), path));
     } catch {
       broken.push(`${source}: the link to ${target} leads nowhere`);
     }
