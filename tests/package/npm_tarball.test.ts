@@ -28,7 +28,7 @@ async function run(
   input = "",
 ): Promise<ProcessResult> {
   const result = await runProcess(command, args, input, { cwd, timeoutMs: 180_000 });
-  assert.equal(result.code, 0, `${command} ${args.join(" ")}: ${result.stderr}`);
+  assert.equal(result.code, 0, `${command} ${args.join(" ")}: ${result.stdout}${result.stderr}`);
   return result;
 }
 
