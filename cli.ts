@@ -1,6 +1,7 @@
 /**
- * The `kafka-edge` command-line producer: reads lines from stdin and produces them to a topic,
- * like kcat's producer mode, with a live progress line on a terminal and a summary at the end.
+ * The `kafka-edge` command-line producer: reads lines from stdin (or a file) and produces them to
+ * a topic, like kcat's producer mode, with a live progress line on a terminal and a summary at the
+ * end. `kafka-edge --help` lists the flags.
  * Exits with 1 if any record failed, 2 on a bad command line or configuration, 130 when Ctrl-C
  * stopped the reading (what was read is still delivered; a second Ctrl-C exits at once).
  *
@@ -13,6 +14,8 @@
  * @module
  */
 
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { EXIT_INTERRUPTED, runCli } from "./src/cli/run.ts";
 
@@ -27,6 +30,9 @@ process.on("SIGINT", onSigint);
 
 const code = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
+  readFileChunks: (path) => createReadStream(path),
+  readFile: (path) => readFile(path),
+  writeOutput: (text) => process.stdout.write(text),
   writeError: (text) => process.stderr.write(text),
   stderrIsTerminal: process.stderr.isTTY === true,
   interrupted,

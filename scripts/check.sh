@@ -14,6 +14,22 @@ deno check --doc mod.ts cli.ts kafkajs.ts otel.ts src/
 deno check tests/ scripts/
 # Every public symbol documented, no private type in the public API.
 deno doc --lint mod.ts cli.ts kafkajs.ts otel.ts
+# The docs: every TypeScript sample type-checks against the package (examples/ included), and the
+# reference tables (settings, errors, protocol versions, metrics) match the code.
+deno run --allow-read --allow-write=.tmp --allow-run scripts/check_doc_samples.ts
+deno run --allow-read scripts/check_doc_tables.ts
+readme_bytes=$(wc -c <README.md)
+if ((readme_bytes > 12288)); then
+  echo "README.md is $readme_bytes bytes: at most 12 KB, the rest goes to docs/" >&2
+  exit 1
+fi
+# Maven, as the set-up runs it, prints no terminal escape codes (scripts/kafka/.mvn/jvm.config).
+if command -v mvn >/dev/null; then
+  if mvn -B -q -o -f scripts/kafka/pom.xml validate 2>&1 | grep -q $'\e'; then
+    echo "Maven printed terminal escape codes" >&2
+    exit 1
+  fi
+fi
 # JSR's own checks (exports, no slow types, license, files): they run offline.
 deno publish --dry-run --allow-dirty --quiet
 

@@ -1,6 +1,8 @@
 /**
  * A small admin helper: create topics and read cluster metadata. Enough for tests, demos and
- * scripts that need a topic before they produce; not a full admin client.
+ * scripts that need a topic before they produce (brokers with `auto.create.topics.enable=false`,
+ * as many production clusters and the project's test broker are, do not create one on first use);
+ * not a full admin client. docs/admin.md has more.
  *
  * @module
  */
@@ -29,7 +31,8 @@ export interface NewTopic {
 }
 
 /**
- * Admin operations over one broker connection.
+ * Admin operations over one broker connection (TLS and SASL as the producer's `ssl` and `sasl`).
+ * Close it when done.
  *
  * @example Create a topic before producing to it
  * ```ts
@@ -38,6 +41,19 @@ export interface NewTopic {
  * const admin = await KafkaAdmin.connect({ bootstrapServers: ["127.0.0.1:9092"] });
  * try {
  *   await admin.createTopics([{ name: "events", numPartitions: 3 }], { ignoreExisting: true });
+ * } finally {
+ *   admin.close();
+ * }
+ * ```
+ *
+ * @example List the partitions of a topic and their leaders
+ * ```ts
+ * import { KafkaAdmin } from "@kafka-edge/producer";
+ *
+ * const admin = await KafkaAdmin.connect({ bootstrapServers: ["127.0.0.1:9092"] });
+ * try {
+ *   const { topics } = await admin.metadata(["events"]);
+ *   for (const p of topics[0]?.partitions ?? []) console.log(p.partitionIndex, p.leaderId);
  * } finally {
  *   admin.close();
  * }

@@ -13,7 +13,8 @@ import type { ProducerConfig } from "../producer/config.ts";
 import { ConfigError } from "../errors.ts";
 import { KafkaProducer } from "../producer/producer.ts";
 import type { ProducerRecord } from "../producer/record.ts";
-import { LineSplitter } from "./line_splitter.ts";
+import { SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.ts";
+import { indexOfBytes, LineSplitter } from "./line_splitter.ts";
 import { type CliOptions, parseOptions, USAGE, UsageError } from "./options.ts";
 import { ProduceStats, ProgressLine, summary } from "./progress.ts";
 
@@ -21,6 +22,12 @@ import { ProduceStats, ProgressLine, summary } from "./progress.ts";
 export interface CliIo {
   /** The records, one per line. */
   stdin: AsyncIterable<Uint8Array>;
+  /** A file's bytes in chunks (`-l FILE`). */
+  readFileChunks(path: string): AsyncIterable<Uint8Array>;
+  /** A file's bytes whole (FILE without `-l`: one record). */
+  readFile(path: string): Promise<Uint8Array>;
+  /** What was asked for: the version. */
+  writeOutput(text: string): void;
   /** Progress, summary and errors. */
   writeError(text: string): void;
   /** Whether stderr is a terminal (a progress line is shown by default then). */
@@ -56,6 +63,10 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
       io.writeError(USAGE + "\n");
       return EXIT_OK;
     }
+    if (options.version) {
+      io.writeOutput(`${SOFTWARE_NAME} ${SOFTWARE_VERSION}\n`);
+      return EXIT_OK;
+    }
     producer = new KafkaProducer(options.config as ProducerConfig);
   } catch (error) {
     if (error instanceof UsageError) {
@@ -74,9 +85,9 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   const progress = showProgress ? new ProgressLine(stats, (text) => io.writeError(text)) : null;
   let interrupted = false;
   try {
-    interrupted = await produceLines(producer, options, io, stats);
+    interrupted = await produceInput(producer, options, io, stats);
   } catch (error) {
-    // Reading stdin failed: what was read is still delivered, then the run counts as failed.
+    // Reading the input failed: what was read is still delivered, then the run counts as failed.
     stats.recordFailure(error);
   } finally {
     await producer.close();
@@ -124,8 +135,8 @@ function interruptible(
   };
 }
 
-/** Sends every line of stdin; resolves true if an interrupt stopped the reading. */
-async function produceLines(
+/** Sends every record of the input; resolves true if an interrupt stopped the reading. */
+async function produceInput(
   producer: KafkaProducer,
   options: CliOptions,
   io: CliIo,
@@ -147,10 +158,9 @@ async function produceLines(
       room = null;
     }
   };
-  const send = (line: Uint8Array) => {
-    const record = toRecord(line, options);
-    const dataBytes = line.length - (record.key === undefined ? 0 : options.keySeparator!.length);
-    const size = line.length + RECORD_OVERHEAD;
+  const send = (record: ProducerRecord<Uint8Array, Uint8Array>) => {
+    const dataBytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+    const size = dataBytes + RECORD_OVERHEAD;
     pendingBytes += size;
     pendingRecords++;
     stats.sent++;
@@ -168,15 +178,25 @@ async function produceLines(
   };
 
   const untilInterrupt = interruptible(io.interrupted);
-  const splitter = new LineSplitter();
-  const input = io.stdin[Symbol.asyncIterator]();
+  if (options.files.length > 0 && !options.lines) {
+    // As kcat: each file is one record, as it is.
+    for (const path of options.files) {
+      const value = await untilInterrupt(io.readFile(path));
+      if (value === INTERRUPTED) return true;
+      send(wholeRecord(value, options));
+    }
+    return false;
+  }
+  const splitter = new LineSplitter(options.delimiter);
+  const source = options.lines ? io.readFileChunks(options.files[0]) : io.stdin;
+  const input = source[Symbol.asyncIterator]();
   for (;;) {
     const next = await untilInterrupt(input.next());
     // The read still pending keeps stdin open: the caller ends the process (see cli.ts).
     if (next === INTERRUPTED) return true; // the unfinished last line is dropped
     if (next.done) break;
     for (const line of splitter.push(next.value)) {
-      if (line.length > 0) send(line); // as kcat: empty lines are no records
+      if (line.length > 0) send(lineRecord(line, options)); // as kcat: empty lines are no records
     }
     if (pendingBytes >= limitBytes || pendingRecords >= MAX_PENDING_RECORDS) {
       room ??= new Deferred<void>();
@@ -184,14 +204,25 @@ async function produceLines(
     }
   }
   const last = splitter.finish();
-  if (last) send(last);
+  if (last) send(lineRecord(last, options));
   return false;
 }
 
-function toRecord(line: Uint8Array, options: CliOptions): ProducerRecord {
-  const record: ProducerRecord = { topic: options.topic, value: line };
+/** A record of `value` with the fixed key (`-k`), partition and headers of the command line. */
+function wholeRecord(
+  value: Uint8Array,
+  options: CliOptions,
+): ProducerRecord<Uint8Array, Uint8Array> {
+  const record: ProducerRecord<Uint8Array, Uint8Array> = { topic: options.topic, value };
+  if (options.fixedKey) record.key = options.fixedKey;
   if (options.partition !== undefined) record.partition = options.partition;
   if (options.headers.length > 0) record.headers = options.headers;
+  return record;
+}
+
+/** A line's record: key and value split at `-K`'s separator when the line has it. */
+function lineRecord(line: Uint8Array, options: CliOptions): ProducerRecord<Uint8Array, Uint8Array> {
+  const record = wholeRecord(line, options);
   const separator = options.keySeparator;
   if (separator) {
     const at = indexOfBytes(line, separator);
@@ -201,15 +232,4 @@ function toRecord(line: Uint8Array, options: CliOptions): ProducerRecord {
     }
   }
   return record;
-}
-
-function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
-  const first = needle[0];
-  for (let at = haystack.indexOf(first); at >= 0; at = haystack.indexOf(first, at + 1)) {
-    if (at + needle.length > haystack.length) return -1;
-    let i = 1;
-    while (i < needle.length && haystack[at + i] === needle[i]) i++;
-    if (i === needle.length) return at;
-  }
-  return -1;
 }

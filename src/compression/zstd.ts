@@ -5,6 +5,12 @@
  * loaded asynchronously. Both write standard zstd frames, which Kafka's Java client (zstd-jni)
  * and librdkafka read.
  *
+ * The WebAssembly is imported as `#wasm-zstd`: deno.json maps it to the npm package, and
+ * package.json's `imports` to the package too, except under the `workerd`, `worker` and
+ * `browser` conditions that Worker bundlers use, where it is zstd_wasm_excluded.ts: a Worker
+ * bundle carries none of it (production Workers cannot compile WebAssembly at run time, and
+ * workerd has zstd in `node:zlib`).
+ *
  * @module
  */
 
@@ -25,7 +31,7 @@ export function zlibZstdCodec(
 
 /** A zstd codec on WebAssembly; rejects where WebAssembly cannot be compiled. */
 export async function wasmZstdCodec(level: number): Promise<CompressionCodec> {
-  const { Zstd } = await import("@hpcc-js/wasm-zstd");
+  const { Zstd } = await import("#wasm-zstd");
   const zstd = await Zstd.load();
   return {
     type: "zstd",

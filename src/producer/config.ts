@@ -170,6 +170,9 @@ const schema = z.strictObject({
   enableMetricsPush: z.boolean().default(true),
 });
 
+/** Every setting's name, as the schema has them (docs/configuration.md is checked against it). */
+export const PRODUCER_CONFIG_FIELDS: readonly string[] = Object.keys(schema.shape);
+
 /** A validated configuration with every default filled in. */
 export type ResolvedProducerConfig =
   & Omit<z.output<typeof schema>, "deliveryTimeoutMs" | "enableIdempotence" | "ssl" | "sasl">

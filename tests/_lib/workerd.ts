@@ -10,11 +10,18 @@ import { request } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const WASM_ZSTD_EXCLUDED = fileURLToPath(
+  new URL("../../src/compression/zstd_wasm_excluded.ts", import.meta.url),
+);
 
 /**
  * Bundles `entry` into one ES module for Workers, as wrangler would: the `workerd`/`worker`/
  * `browser` export conditions, nothing left external. A bundle that still needed `node:*` (or
- * anything else Workers lacks) would fail here or when workerd loads it.
+ * anything else Workers lacks) would fail here or when workerd loads it. From the sources,
+ * `#wasm-zstd` is pointed at the .ts file that package.json's `imports` names in dist/ for
+ * these conditions.
  */
 function bundleWorker(entry: string, outFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -27,6 +34,7 @@ function bundleWorker(entry: string, outFile: string): Promise<void> {
         "--platform=neutral",
         "--target=es2022",
         "--conditions=workerd,worker,browser",
+        `--alias:#wasm-zstd=${WASM_ZSTD_EXCLUDED}`,
         "--log-level=warning",
         `--outfile=${outFile}`,
       ],

@@ -7,12 +7,16 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { bootstrapServers, readTopic, uniqueTopic } from "../_lib/kafka.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import { cliCommand, type ProcessResult, runProcess } from "../_lib/run_process.ts";
 import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
+import { SOFTWARE_VERSION } from "../../src/version.ts";
 
 function runCli(args: readonly string[], input: string): Promise<ProcessResult> {
   const [command, prefix] = cliCommand();
@@ -85,6 +89,56 @@ test("every line becomes a record: keys split at the separator, headers on each,
     assert.ok(line.index > (lastIndex.get(record.partition) ?? -1), `order in ${record.partition}`);
     lastIndex.set(record.partition, line.index);
   }
+});
+
+test("kcat's -k, -D and -l: a fixed key, another delimiter, records from a file", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
+  const topic = uniqueTopic("cli-kcat-flags");
+  await createTopic(topic, 1);
+  const stdin = await runCli(
+    ["-t", topic, "-D", "\\x1e", "-K", "\\t", "-k", "fixed", "-q"],
+    [
+      "own\tfirst, with\nan inner newline",
+      "second",
+      "",
+      "third",
+    ].join("\x1e"),
+  );
+  assert.equal(stdin.code, 0, stdin.stderr);
+
+  const dir = await mkdtemp(join(tmpdir(), "kafka-edge-cli-"));
+  try {
+    const lines = join(dir, "lines.txt");
+    await writeFile(lines, "from-file:one\nfrom-file:two\n");
+    const whole = join(dir, "whole.txt");
+    await writeFile(whole, "one record\nof two lines\n");
+    const fromFile = await runCli(["-t", topic, "-K", ":", "-l", lines, "-q"], "ignored\n");
+    assert.equal(fromFile.code, 0, fromFile.stderr);
+    const wholeFile = await runCli(["-t", topic, "-k", "file", whole, "-q"], "ignored\n");
+    assert.equal(wholeFile.code, 0, wholeFile.stderr);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  const read = await readTopic(topic);
+  assert.deepEqual(read.map((r) => [r.key, r.value]), [
+    ["own", "first, with\nan inner newline"],
+    ["fixed", "second"],
+    ["fixed", "third"],
+    ["from-file", "one"],
+    ["from-file", "two"],
+    ["file", "one record\nof two lines\n"],
+  ]);
+});
+
+test("--version prints the package's version on stdout (deno.json's: scripts/check.sh)", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
+  const [command, prefix] = cliCommand();
+  const result = await runProcess(command, [...prefix, "--version"], "");
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, `kafka-edge ${SOFTWARE_VERSION}\n`);
 });
 
 test("a record that fails: exit code 1, the error named, the other records written", {

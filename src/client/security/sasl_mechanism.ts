@@ -24,6 +24,3 @@ export interface SaslMechanism {
   /** A fresh exchange for one authentication (or re-authentication). */
   exchange(): SaslExchange;
 }
-
-export const utf8 = new TextEncoder();
-export const fromUtf8 = new TextDecoder();

@@ -5,7 +5,9 @@
  * @module
  */
 
-import { type SaslExchange, type SaslMechanism, utf8 } from "./sasl_mechanism.ts";
+import type { SaslExchange, SaslMechanism } from "./sasl_mechanism.ts";
+
+const utf8 = new TextEncoder();
 
 /** PLAIN with a username and password. */
 export class PlainMechanism implements SaslMechanism {

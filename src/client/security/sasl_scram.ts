@@ -7,7 +7,10 @@
  */
 
 import { AuthenticationError } from "../../errors.ts";
-import { fromUtf8, type SaslExchange, type SaslMechanism, utf8 } from "./sasl_mechanism.ts";
+import type { SaslExchange, SaslMechanism } from "./sasl_mechanism.ts";
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 
 /** The SCRAM variants Kafka supports. */
 export type ScramAlgorithm = "SCRAM-SHA-256" | "SCRAM-SHA-512";

@@ -8,9 +8,11 @@ import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function splitInChunks(text: string, chunkSize: number): string[] {
+function splitInChunks(text: string, chunkSize: number, delimiter?: string): string[] {
   const bytes = encoder.encode(text);
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter(
+    delimiter === undefined ? undefined : encoder.encode(delimiter),
+  );
   const lines: string[] = [];
   for (let at = 0; at < bytes.length; at += chunkSize) {
     for (const line of splitter.push(bytes.subarray(at, at + chunkSize))) {
@@ -45,4 +47,16 @@ test("lines within one chunk are views of it, not copies", { timeout: UNIT_TIMEO
   const [one, two] = new LineSplitter().push(chunk);
   assert.equal(one.buffer, chunk.buffer);
   assert.equal(two.byteOffset, chunk.byteOffset + 4);
+});
+
+test("a delimiter of several bytes is found wherever the chunks cut it", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
+  const text = "one<|>two<<|>>three<|<|>>four<|><|>five<|";
+  const expected = text.split("<|>");
+  for (let size = 1; size <= text.length; size++) {
+    assert.deepEqual(splitInChunks(text, size, "<|>"), expected, `chunks of ${size} bytes`);
+  }
+  assert.deepEqual(splitInChunks("a\r\nb\r\n", 1, "\r\n"), ["a", "b"]);
+  assert.throws(() => new LineSplitter(new Uint8Array(0)), RangeError);
 });

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { configName, parseOptions, UsageError } from "../../../src/cli/options.ts";
+import { configName, parseDelimiter, parseOptions, UsageError } from "../../../src/cli/options.ts";
 import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 const required = ["-b", "127.0.0.1:9092,127.0.0.1:9093", "-t", "events"];
@@ -67,6 +67,9 @@ test("bad command lines throw UsageError with the reason", { timeout: UNIT_TIMEO
     [[...required, "-K", ""], /non-empty separator/],
     [[...required, "--topic"], /--topic needs a value/],
     [[...required, "-z"], /unknown option "-z"/],
+    [[...required, "-D", "\\xZZ"], /-D: \\x expects a hex number/],
+    [[...required, "-l"], /-l reads exactly one FILE, not 0/],
+    [[...required, "-l", "a.txt", "b.txt"], /-l reads exactly one FILE, not 2/],
   ];
   for (const [args, message] of cases) {
     assert.throws(() => parseOptions(args), (error: unknown) => {
@@ -76,4 +79,25 @@ test("bad command lines throw UsageError with the reason", { timeout: UNIT_TIMEO
     });
   }
   assert.equal(parseOptions(["--help"]).help, true);
+  assert.equal(parseOptions(["-V"]).version, true);
+  assert.equal(parseOptions(["--version"]).version, true);
+});
+
+test("kcat's -k, -D, -l and files; \\n, \\t and \\xHH escapes in separators", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const defaults = parseOptions(required);
+  assert.deepEqual(defaults.delimiter, bytes("\n"));
+  assert.deepEqual([defaults.fixedKey, defaults.files, defaults.lines], [undefined, [], false]);
+
+  const options = parseOptions([...required, "-k", "k1", "-D", "\\r\\n", "-K", "\\t=", "-l", "in"]);
+  assert.deepEqual(options.fixedKey, bytes("k1"));
+  assert.deepEqual(options.delimiter, bytes("\\r\n"), "\\r is no kcat escape: kept as it is");
+  assert.deepEqual(options.keySeparator, bytes("\t="));
+  assert.deepEqual([options.files, options.lines], [["in"], true]);
+
+  assert.deepEqual(parseDelimiter("\\x1e|\\x0", "-D"), new Uint8Array([0x1e, 0x7c, 0x00]));
+  assert.deepEqual(parseDelimiter("é", "-D"), bytes("é"));
+  assert.deepEqual(parseOptions([...required, "a", "b"]).files, ["a", "b"]);
 });
