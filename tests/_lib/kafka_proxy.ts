@@ -156,6 +156,11 @@ export interface KafkaProxy {
 export interface KafkaProxyOptions {
   /** Advertise at most these versions to clients (ApiVersions is rewritten). */
   maxVersions?: Partial<Record<ApiName, number>>;
+  /**
+   * Report these finalized feature levels in ApiVersions instead of the broker's, e.g.
+   * `{ "transaction.version": 1 }` for a client to use the transaction protocol v1.
+   */
+  finalizedFeatures?: Record<string, number>;
 }
 
 const OPERATION_NOT_ATTEMPTED = 55;
@@ -198,6 +203,7 @@ export async function startKafkaProxy(
     rules,
     log,
     maxVersions: options.maxVersions ?? {},
+    finalizedFeatures: options.finalizedFeatures ?? {},
     proxyPortFor: async (broker) => (await listenerFor(broker)).port,
   };
 
@@ -236,6 +242,7 @@ interface SessionContext {
   readonly rules: ActiveRule[];
   readonly log: ProxyLogEntry[];
   readonly maxVersions: Partial<Record<ApiName, number>>;
+  readonly finalizedFeatures: Record<string, number>;
   proxyPortFor(broker: string): Promise<number>;
 }
 
@@ -564,6 +571,15 @@ class Session {
           if (!known) continue;
           const cap = this.#context.maxVersions[known.name] ?? Infinity;
           range.maxVersion = Math.min(range.maxVersion as number, known.maxVersion, cap);
+        }
+        if (version >= 3) {
+          const features = (body.finalizedFeatures ?? []) as Struct[];
+          for (const [name, level] of Object.entries(this.#context.finalizedFeatures)) {
+            const feature = features.find((f) => f.name === name);
+            if (feature) feature.maxVersionLevel = feature.minVersionLevel = level;
+            else features.push({ name, maxVersionLevel: level, minVersionLevel: level });
+          }
+          body.finalizedFeatures = features;
         }
         break;
     }
