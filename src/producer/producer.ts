@@ -58,6 +58,7 @@ import { Sender } from "./sender.ts";
 import { sendAll } from "./send_batch.ts";
 import { ClientTelemetry } from "./telemetry.ts";
 import type { RecordSubmitter } from "./submitter.ts";
+import { callPartitioner } from "./user_code.ts";
 import { recordWritable, type WritableRecord } from "./writable.ts";
 
 /** A partition as `partitionsFor` reports it. */
@@ -504,7 +505,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     if (record.partition !== undefined) {
       partition = record.partition;
     } else if (this.#config.partitioner) {
-      partition = this.#config.partitioner({
+      partition = callPartitioner(this.#config.partitioner, {
         topic: record.topic,
         key: dataBytes(record.key),
         value: dataBytes(record.value),
