@@ -10,6 +10,7 @@ import { execFile } from "node:child_process";
 import { test } from "node:test";
 import {
   ConfigError,
+  InvalidRecordError,
   KafkaBrokerError,
   KafkaProducer,
   type ProducerConfig,
@@ -175,6 +176,14 @@ test(
       );
       producer.beginTransaction();
       assert.throws(() => producer.beginTransaction(), TransactionStateError, "begin twice");
+      for (const offset of ["5", -1, 1.5]) {
+        await assert.rejects(
+          // deno-lint-ignore no-explicit-any -- what a plain JavaScript caller may pass
+          producer.sendOffsetsToTransaction([{ topic, partition: 0, offset: offset as any }], "g"),
+          (e: unknown) => e instanceof InvalidRecordError && /offset/.test(e.message),
+          `offset ${offset}`,
+        );
+      }
       await producer.abortTransaction();
     } finally {
       await producer.close();
