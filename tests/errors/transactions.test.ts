@@ -4,8 +4,9 @@
  * TxnOffsetCommit, EndTxn) and by Produce, injected by the fault proxy (the broker never sees the
  * request) and judged by kcat reading committed records. The rows of AddPartitionsToTxn and
  * AddOffsetsToTxn run with the transaction protocol v1 (the proxy reports transaction.version 1:
- * protocol v2 sends neither), EndTxn's and Produce's with both, the others with v2 (Kafka 4's
- * default). Each code gets the outcome the Java producer 4.x gives it:
+ * protocol v2 sends neither), those where the protocols differ in what an abort or commit does to
+ * the epoch (EndTxn's abortable and fatal rows, Produce's abortable rows) with both, the others with
+ * v2 (Kafka 4's default). Each code gets the outcome the Java producer 4.x gives it:
  *   retried   the call succeeds after the error, the transaction commits, records appear once;
  *   abortable the call rejects with the broker's error, commitTransaction() rejects,
  *             abortTransaction() works and the next transaction commits;
@@ -94,11 +95,11 @@ export const ROWS: Row[] = [
     expect: "abortable",
   },
   { id: "T5d", api: "TxnOffsetCommit", codes: [-1, 12, 28, 43, 53], expect: "fatal" },
-  { id: "T6a", api: "EndTxn", codes: [7, 14, 15, 16, 51], expect: "retried", protocols: BOTH },
-  { id: "T6b", api: "EndTxn", codes: [47, 90], expect: "fenced", protocols: BOTH },
+  { id: "T6a", api: "EndTxn", codes: [7, 14, 15, 16, 51], expect: "retried" },
+  { id: "T6b", api: "EndTxn", codes: [47, 90], expect: "fenced" },
   { id: "T6c", api: "EndTxn", codes: [59, 120], expect: "abortable", protocols: BOTH },
   { id: "T6d", api: "EndTxn", codes: [-1, 48, 49, 53], expect: "fatal", protocols: BOTH },
-  { id: "T7a", api: "Produce", codes: [59], expect: "retried", protocols: BOTH },
+  { id: "T7a", api: "Produce", codes: [59], expect: "retried" },
   { id: "T7b", api: "Produce", codes: [45, 48, 120], expect: "abortable", protocols: BOTH },
   { id: "T7c", api: "Produce", codes: [47], expect: "abortable", protocols: BOTH },
 ];
