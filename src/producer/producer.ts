@@ -53,6 +53,13 @@ import {
   validateTopic,
 } from "./record.ts";
 import { Sender } from "./sender.ts";
+import {
+  lastReject,
+  lastResolve,
+  newDelivery,
+  type Reject,
+  type Resolve,
+} from "./producer_batch.ts";
 import { sendAll } from "./send_batch.ts";
 import type { RecordSubmitter } from "./submitter.ts";
 import { recordWritable, type WritableRecord } from "./writable.ts";
@@ -80,7 +87,9 @@ export interface SendOptions {
 interface BlockedSend {
   record: SerializedRecord;
   deadline: number;
-  result: Deferred<RecordMetadata>;
+  /** Settle the promise send() returned: handed on to the batch once appended. */
+  resolve: Resolve;
+  reject: Reject;
   signal: AbortSignal | undefined;
   /** Rejects the send when the signal fires; removed once the send leaves the queue. */
   onAbort: (() => void) | null;
@@ -275,13 +284,17 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
       this.#transactions?.checkCanSend();
       const serialized = serializeRecord(record, this.#serializers);
       this.#checkSize(serialized);
-      let delivery: Promise<RecordMetadata> | null = null;
-      if (this.#blocked.length === 0) delivery = this.#appendNow(serialized, Date.now());
-      if (delivery) {
+      // One promise whether the record is appended now or waits: a waiting record's batch
+      // settles this very promise, with no second one chained to it.
+      const delivery = newDelivery();
+      const resolve = lastResolve;
+      const reject = lastReject;
+      if (this.#blocked.length === 0 && this.#appendNow(serialized, Date.now(), resolve, reject)) {
         accepted?.resolve(true);
-        return delivery;
+      } else {
+        this.#block(serialized, signal, accepted, resolve, reject);
       }
-      return this.#block(serialized, signal, accepted);
+      return delivery;
     } catch (error) {
       accepted?.resolve(false);
       return Promise.reject(error);
@@ -400,7 +413,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
   /** Authentication failed: reject everything waiting and buffered with the error. */
   #failFatally(error: AuthenticationError): void {
     this.#fatalError = error;
-    for (const blocked of this.#blocked.drain()) blocked.result.reject(error);
+    for (const blocked of this.#blocked.drain()) blocked.reject(error);
     this.#metadata.abortWaiters(error);
     this.#pool.cancelWait();
     this.#accumulator.failAll(error);
@@ -418,13 +431,12 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     }
   }
 
-  /** Appends at once when metadata and memory allow; null when the record must wait. */
-  #appendNow(record: SerializedRecord, nowMs: number): Promise<RecordMetadata> | null {
+  /** Appends at once when metadata and memory allow; false when the record must wait. */
+  #appendNow(record: SerializedRecord, nowMs: number, resolve: Resolve, reject: Reject): boolean {
     const count = this.#metadata.partitionCount(record.topic);
-    if (count === undefined) return null;
+    if (count === undefined) return false;
     const partition = this.#partitionOf(record, count);
-    const delivery = this.#accumulator.tryAppend(record, partition, nowMs);
-    if (!delivery) return null;
+    if (!this.#accumulator.append(record, partition, nowMs, resolve, reject)) return false;
     if (
       record.partition === undefined && (record.key === null || this.#config.partitionerIgnoreKeys)
     ) {
@@ -433,7 +445,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
       const ratio = this.#compressor?.estimatedRatio(record.topic) ?? 1;
       this.#sticky.recordAppended(record.topic, partition, (record.value?.length ?? 0) * ratio);
     }
-    return delivery;
+    return true;
   }
 
   #partitionOf(record: SerializedRecord, count: number): number {
@@ -468,11 +480,14 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     record: SerializedRecord,
     signal: AbortSignal | undefined,
     accepted: Deferred<boolean> | null,
-  ): Promise<RecordMetadata> {
+    resolve: Resolve,
+    reject: Reject,
+  ): void {
     const blocked: BlockedSend = {
       record,
       deadline: Date.now() + this.#config.maxBlockMs,
-      result: new Deferred<RecordMetadata>(),
+      resolve,
+      reject,
       signal,
       onAbort: null,
       accepted,
@@ -484,7 +499,6 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     }
     this.#blocked.push(blocked);
     if (this.#blocked.length === 1) this.#drainBlocked();
-    return blocked.result.promise;
   }
 
   /** Settles a queued send that will not be appended (it stays queued until it is the head). */
@@ -492,7 +506,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     if (blocked.done) return;
     blocked.done = true;
     if (blocked.onAbort) blocked.signal!.removeEventListener("abort", blocked.onAbort);
-    blocked.result.reject(error);
+    blocked.reject(error);
     blocked.accepted?.resolve(false);
   }
 
@@ -507,11 +521,9 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
           await abortable(waiting, head.signal, abortError);
         }
         while (!head.done) {
-          const delivery = this.#appendNow(head.record, Date.now());
-          if (delivery) {
+          if (this.#appendNow(head.record, Date.now(), head.resolve, head.reject)) {
             head.done = true;
             if (head.onAbort) head.signal!.removeEventListener("abort", head.onAbort);
-            delivery.then(head.result.resolve, head.result.reject);
             head.accepted?.resolve(true);
             break;
           }

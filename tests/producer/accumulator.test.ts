@@ -89,6 +89,24 @@ test("queued batches past deliveryTimeoutMs fail with a TimeoutError and free th
   assert.equal(pool.availableMemory, 1 << 20);
 });
 
+test("a batch that expires in flight keeps its buffer until its request settles", async () => {
+  const pool = new BufferPool(1 << 20, 1024);
+  const acc = new RecordAccumulator(
+    { batchSize: 1024, lingerMs: 0, deliveryTimeoutMs: 1000 },
+    pool,
+    () => {},
+  );
+  const delivery = acc.tryAppend(record(), 0, 0)!;
+  const [batch] = acc.drain(cluster(), [1], 1 << 20, 0).get(1)!;
+  batch.requestsInFlight++; // as the sender does: a request carries the batch's bytes
+  assert.ok(acc.expireIfDue(batch, 1000));
+  await assert.rejects(delivery, TimeoutError);
+  // The connection may still be writing the batch's bytes: reusing its buffer would change them.
+  assert.equal(pool.availableMemory, (1 << 20) - 1024);
+  acc.requestSettled(batch);
+  assert.equal(pool.availableMemory, 1 << 20);
+});
+
 test("partitions without a known leader are reported, not drained", () => {
   const metadata = cluster();
   const acc = accumulator({ lingerMs: 0 });
