@@ -459,15 +459,15 @@ async function measure(
     const result = await withTopic(plan.workload.partitions, async (topic) => {
       const command = client.command(topic, plan);
       if (client.kcat) return runKcat(command, plan);
-      const finished = await run(
-        command,
-        (seconds + warmupSeconds + 60) * 1000,
-      );
+      const timeoutS = seconds + warmupSeconds + 60;
+      const finished = await run(command, timeoutS * 1000);
       const last = finished.stdout.trim().split("\n").at(-1) ?? "";
       if (finished.exitCode !== 0 || !last.startsWith("{")) {
-        const output = (finished.stderr || finished.stdout).trim().split("\n")
-          .slice(-3);
-        throw new Error(`exit ${finished.exitCode}: ${output.join(" ")}`);
+        const output = (finished.stderr || finished.stdout).trim().split("\n").slice(-3);
+        const how = finished.exitCode === null
+          ? `killed after ${timeoutS} s`
+          : `exit ${finished.exitCode}`;
+        throw new Error(`${how}: ${output.join(" ")}`);
       }
       return JSON.parse(last) as RunResult;
     });
@@ -505,13 +505,17 @@ function describe(r: RunRecord): string {
 // ---- set-up --------------------------------------------------------------------------------
 
 function versions(): Record<string, string> {
-  const text = (cmd: string, a: string[]) =>
-    execFileSync(cmd, a, {
-      cwd: root,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    })
-      .trim();
+  const text = (cmd: string, a: string[]) => {
+    try {
+      return execFileSync(cmd, a, {
+        cwd: root,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }).trim();
+    } catch {
+      return "unknown"; // e.g. run from a copy that is not a git checkout
+    }
+  };
   const pkg = (name: string) =>
     JSON.parse(
       readFileSync(
