@@ -114,13 +114,17 @@ public final class JavaProducer {
     }
   }
 
-  /** At `rate` records/s until `untilNanos`; latencies from each record's due time when `keep`. */
+  /**
+   * At `rate` records/s until `untilNanos`, at most --max-outstanding unacknowledged (the
+   * semaphore); latencies from each record's due time when `keep` (see _workload.ts).
+   */
   private void fixedRate(double rate, long untilNanos, boolean keep) throws InterruptedException {
     long started = System.nanoTime();
     long base = submitted;
-    while (true) {
+    long last = base + (long) ((untilNanos - started) / 1e9 * rate);
+    while (submitted < last) {
       long now = System.nanoTime();
-      long due = base + (long) ((Math.min(now, untilNanos) - started) / 1e9 * rate);
+      long due = Math.min(last, base + (long) ((now - started) / 1e9 * rate));
       while (submitted < due) {
         long dueNanos = started + (long) ((submitted - base) / rate * 1e9);
         Callback callback = keep
@@ -133,7 +137,6 @@ public final class JavaProducer {
             : plainCallback;
         send(submitted++, callback);
       }
-      if (now >= untilNanos) return;
       LockSupport.parkNanos(1_000_000);
     }
   }

@@ -198,32 +198,39 @@ export async function runWorkload(
   );
   let latencyCount = 0;
   /** At `rate` until `until`; latencies are kept when `keep`. */
+  /**
+   * At `rate` until `until`; latencies are kept when `keep`. Records due are submitted every
+   * millisecond, at most `chunk` per call and never more than `maxOutstanding` unacknowledged: a
+   * client that falls behind has its records wait (memory stays bounded) and the wait counts in
+   * their latency, which runs from when each record was due, not from when it was submitted.
+   */
   const fixedRate = (until: number, keep: boolean) =>
     new Promise<void>((done) => {
       const started = performance.now();
       const base = submitted;
+      const last = base + Math.floor(((until - started) / 1000) * rate);
       const tick = () => {
         const now = performance.now();
-        const due = base +
-          Math.floor(((Math.min(now, until) - started) / 1000) * rate);
-        if (due > submitted) {
-          const count = due - submitted;
-          // Latency runs from when each record was due, not from when the tick came: a client
-          // that holds up the event loop delays the ticks, and that delay is its latency too.
+        const due = Math.min(last, base + Math.floor(((now - started) / 1000) * rate));
+        while (due > submitted && submitted - acked < workload.maxOutstanding) {
+          const count = Math.min(
+            due - submitted,
+            workload.chunk,
+            workload.maxOutstanding - (submitted - acked),
+          );
           let nextIndex = submitted - base;
           client.submit(submitted, count, (n, error) => {
             if (keep) {
               const ackedAt = performance.now();
               for (let i = 0; i < n && latencyCount < latencies.length; i++) {
-                latencies[latencyCount++] = ackedAt -
-                  (started + (nextIndex++ / rate) * 1000);
+                latencies[latencyCount++] = ackedAt - (started + (nextIndex++ / rate) * 1000);
               }
             }
             onAcked(n, error);
           });
-          submitted = due;
+          submitted += count;
         }
-        if (now < until) setTimeout(tick, 1);
+        if (submitted < last) setTimeout(tick, 1);
         else done();
       };
       tick();
