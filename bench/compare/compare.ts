@@ -49,6 +49,8 @@ import {
 import type { RunResult } from "./clients/_workload.ts";
 
 const root = path.resolve(import.meta.dirname!, "../..");
+// deno and bun are the project's (node_modules/.bin), as run.sh has them, however this is started.
+process.env.PATH = `${path.join(root, "node_modules/.bin")}:${process.env.PATH}`;
 const args = process.argv.slice(2);
 const option = (name: string) => {
   const i = args.indexOf(`--${name}`);
