@@ -248,7 +248,7 @@ function latencyTable(report: Report, clients: ClientInfo[]): string {
           workloadName(w),
           c.name,
           lingerMs === undefined ? "none (no linger)" : String(lingerMs),
-          `${fmt(runs.find((r) => r.result)?.result!.rate)} / ${
+          `${fmt(runs.find((r) => r.result)?.result?.rate)} / ${
             fmt(median(runs, (m) => m.recordsPerSecond))
           }`,
           fmt(median(runs, (m) => m.p50Ms), 1),
