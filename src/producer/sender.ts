@@ -134,6 +134,8 @@ export class Sender {
         ready.readyNodes.delete(node);
         connectSleep = Math.min(connectSleep, this.#network.connectionDelay(node, nowMs));
       }
+      // How long each leader keeps ready batches waiting (partitionerAvailabilityTimeoutMs).
+      accumulator.updateNodeLatency(node, nowMs, ready.readyNodes.has(node));
     }
 
     const metadataSleep = this.#metadataUpdater.poll(nowMs);
