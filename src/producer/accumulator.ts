@@ -353,13 +353,16 @@ export class RecordAccumulator {
     this.#muted.delete(partitionKey(batch.topic, batch.partition));
   }
 
-  /** Removes and fails queued batches older than `deliveryTimeoutMs`. */
-  expireBatches(nowMs: number): void {
+  /**
+   * Removes and fails queued batches older than `deliveryTimeoutMs`; `metadata`, when given,
+   * lets the error say why a batch never went out (its partition has no leader, or is gone).
+   */
+  expireBatches(nowMs: number, metadata?: ClusterMetadata): void {
     for (const partitions of this.#queues.values()) {
       for (const queue of partitions.values()) {
         while (queue.length > 0 && nowMs - queue[0].createdMs >= this.#options.deliveryTimeoutMs) {
           const batch = queue.shift()!;
-          this.complete(batch, this.#expiryError(batch, nowMs));
+          this.complete(batch, this.#expiryError(batch, nowMs, metadata));
         }
       }
     }
@@ -386,11 +389,19 @@ export class RecordAccumulator {
     return Math.max(0, batch.createdMs + this.#options.deliveryTimeoutMs - nowMs);
   }
 
-  #expiryError(batch: ProducerBatch, nowMs: number): TimeoutError {
+  #expiryError(batch: ProducerBatch, nowMs: number, metadata?: ClusterMetadata): TimeoutError {
+    const { topic, partition } = batch;
+    const count = metadata?.partitionCount(topic);
+    let why = "";
+    if (metadata && count === undefined) why = `; topic ${topic} is not in the metadata`;
+    else if (count !== undefined && partition >= count) {
+      // Partitions are never removed: the topic was deleted and created again with fewer.
+      why = `; topic ${topic} has ${count} partition(s) now (re-created?)`;
+    } else if (metadata && metadata.leaderFor(topic, partition) < 0) why = "; no leader known";
     return new TimeoutError(
-      `${batch.recordCount} record(s) for ${batch.topic}-${batch.partition} expired: ` +
+      `${batch.recordCount} record(s) for ${topic}-${partition} expired: ` +
         `${nowMs - batch.createdMs} ms since the batch was created (deliveryTimeoutMs ` +
-        `${this.#options.deliveryTimeoutMs})`,
+        `${this.#options.deliveryTimeoutMs})${why}`,
       { retriable: false },
     );
   }

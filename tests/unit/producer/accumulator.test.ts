@@ -208,3 +208,28 @@ test(
     assert.equal(never.get("t")!.ids.length, 4);
   },
 );
+
+test(
+  "an expired batch's error says why it never went out",
+  { timeout: UNIT_TIMEOUT_MS },
+  async () => {
+    const acc = new RecordAccumulator(
+      { batchSize: 1024, lingerMs: 0, deliveryTimeoutMs: 1000 },
+      new BufferPool(1 << 20, 1024),
+      () => {},
+    );
+    // Topic t now has 2 partitions (re-created with fewer); topic "gone" is not in metadata.
+    const metadata = new ClusterMetadata(300_000);
+    metadata.update(metadataResponse({ t: [1, -1] }), 0);
+    const gone = acc.append(record(), 3, 0)!;
+    const leaderless = acc.append(record(), 1, 0)!;
+    const missing = acc.append(serializeRecord({ topic: "gone", value: "v" }), 0, 0)!;
+    acc.expireBatches(1000, metadata);
+    await assert.rejects(
+      gone,
+      /t-3 expired: 1000 ms .*; topic t has 2 partition\(s\) now \(re-created\?\)$/,
+    );
+    await assert.rejects(leaderless, /t-1 expired: .*; no leader known$/);
+    await assert.rejects(missing, /gone-0 expired: .*; topic gone is not in the metadata$/);
+  },
+);

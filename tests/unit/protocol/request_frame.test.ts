@@ -1,13 +1,16 @@
 /**
  * Produce frames are built in a buffer sized from Produce's size hint: the hint must cover the
  * whole body (else the buffer grows and copies again), and the bytes must be the same as those
- * built without a hint, at every version, with any topic names and transactional id.
+ * built without a hint, at every version, with any topic names and transactional id. v13 names
+ * topics by id: a request without one fails to encode rather than naming no topic.
  */
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeRequestFrame } from "../../../src/protocol/header.ts";
+import { ProtocolError } from "../../../src/errors.ts";
 import { Produce, type ProduceRequest } from "../../../src/protocol/messages/produce.ts";
+import { Reader } from "../../../src/protocol/primitives.ts";
 import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 /** The frame header's fixed part plus the client id, as encodeRequestFrame writes it. */
@@ -20,6 +23,7 @@ function request(transactionalId: string | null, topics: string[], batch: number
     timeoutMs: 30_000,
     topics: topics.map((topic, t) => ({
       topic,
+      topicId: Uint8Array.from({ length: 16 }, (_, i) => i * 16 + t),
       partitions: Array.from({ length: t + 1 }, (_, partition) => ({
         partition,
         records: Uint8Array.from({ length: batch + partition * 17 }, (_, i) => (i * 31 + t) & 0xff),
@@ -60,3 +64,68 @@ for (const [name, req] of cases) {
     }
   });
 }
+
+test("Produce v13 sends the topic id where v12 sends the name, and reads ids back", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
+  const req = request(null, ["orders"], 10);
+  const topicId = req.topics[0].topicId!;
+  const v12 = encodeRequestFrame(Produce, 12, 7, "kafka-edge", req);
+  const v13 = encodeRequestFrame(Produce, 13, 7, "kafka-edge", req);
+  const contains = (frame: Uint8Array, bytes: Uint8Array) =>
+    frame.some((_, i) => bytes.every((b, j) => frame[i + j] === b));
+  const name = new TextEncoder().encode("orders");
+  assert.ok(contains(v12, name) && !contains(v12, topicId), "v12: the name, no id");
+  assert.ok(contains(v13, topicId) && !contains(v13, name), "v13: the id, no name");
+  assert.equal(v13.length, v12.length - (1 + name.length) + 16);
+
+  const { topicId: _, ...nameOnly } = req.topics[0];
+  assert.throws(
+    () => encodeRequestFrame(Produce, 13, 7, "kafka-edge", { ...req, topics: [nameOnly] }),
+    (error: unknown) => error instanceof ProtocolError && /orders has none/.test(error.message),
+  );
+
+  // A v13 response: one topic by id, one partition (index 2, no error, offset 41), throttle 0.
+  const response = new Uint8Array([
+    2, // topics: 1 (compact)
+    ...topicId,
+    2, // partitions: 1
+    0,
+    0,
+    0,
+    2, // index
+    0,
+    0, // error code
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    41, // base offset
+    ...new Array(8).fill(0xff), // log append time -1
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0, // log start offset 0
+    1, // record errors: 0
+    0, // error message: null
+    0, // partition tagged fields
+    0, // topic tagged fields
+    0,
+    0,
+    0,
+    0, // throttle time
+    0, // tagged fields
+  ]);
+  const decoded = Produce.decodeResponse(new Reader(response), 13);
+  assert.deepEqual(decoded.topics[0].topicId, topicId);
+  assert.equal(decoded.topics[0].topic, "");
+  assert.equal(decoded.topics[0].partitions[0].partition, 2);
+  assert.equal(decoded.topics[0].partitions[0].baseOffset, 41n);
+});
