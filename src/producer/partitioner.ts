@@ -130,8 +130,9 @@ interface StickyTopic {
  * bytes the record added. Once `batchSize` bytes have been appended to the current partition, the
  * next call to {@link partition} draws a new one at random; without load information uniformly:
  * among `availablePartitions` if the caller gives a non-empty list (the partitions whose leader is
- * known), else among all `numPartitions`. As in the Java client, the draw may give the same partition again, and the
- * current partition is kept even if it becomes unavailable until it has had its bytes.
+ * known), else among all `numPartitions`. As in the Java client, the draw may give the same
+ * partition again, and the current partition is kept even if it becomes unavailable until it has
+ * had its bytes.
  *
  * Adaptive partitioning (Java's `partitioner.adaptive.partitioning.enable`): the record accumulator
  * tells {@link updatePartitionLoad} how many batches wait in each partition's queue whenever the

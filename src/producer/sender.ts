@@ -42,7 +42,7 @@ const LOST_SEQUENCE_STATE = new Set<number>([
   ErrorCode.UNKNOWN_PRODUCER_ID,
 ]);
 
-/** The last Produce version of the transaction protocol in which partitions are added explicitly. */
+/** The last Produce version of the transaction protocol that adds partitions explicitly. */
 const LAST_PRODUCE_VERSION_BEFORE_TRANSACTIONS_V2 = 11;
 
 /**
