@@ -34,10 +34,10 @@ function filled(
   for (let p = 0; p < partitions; p++) {
     for (let b = 0; b < p % 3; b++) {
       // A batch as large as batchSize is full: the next record opens a new one.
-      accumulator.append(serializeRecord({ topic, value: new Uint8Array(16000) }), p, 0)!
+      accumulator.appendRecord(serializeRecord({ topic, value: new Uint8Array(16000) }), p, 0)!
         .catch(() => {});
     }
-    accumulator.append(serializeRecord({ topic, value }), p, 0)!.catch(() => {});
+    accumulator.appendRecord(serializeRecord({ topic, value }), p, 0)!.catch(() => {});
   }
   return accumulator;
 }

@@ -92,8 +92,8 @@ export type CustomPartitioner = (args: {
 export interface StickyPartitionerOptions {
   /**
    * Bytes to append to the sticky partition before switching: the producer's `batchSize` (Kafka's
-   * `batch.size`, 16384 by default). An integer; 0 counts as 1, as in the Java producer (which
-   * then switches after every record).
+   * `batch.size`). An integer; 0 counts as 1, as in the Java producer (which then switches after
+   * every record).
    */
   batchSize: number;
   /**

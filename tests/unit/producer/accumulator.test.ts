@@ -40,7 +40,7 @@ test("a batch becomes ready when lingerMs has passed, and says when that will be
 }, () => {
   const metadata = cluster();
   const acc = accumulator();
-  acc.append(record(), 0, 1000)!.catch(() => {});
+  acc.appendRecord(record(), 0, 1000)!.catch(() => {});
   let ready = acc.ready(metadata, 1040);
   assert.equal(ready.readyNodes.size, 0);
   assert.equal(ready.nextReadyCheckDelayMs, 60);
@@ -53,8 +53,8 @@ test("a full batch is ready at once; drain takes one batch per partition within 
 }, () => {
   const metadata = cluster();
   const acc = accumulator();
-  for (let i = 0; i < 20; i++) acc.append(record(), 0, 0)!.catch(() => {});
-  acc.append(record(), 2, 0)!.catch(() => {});
+  for (let i = 0; i < 20; i++) acc.appendRecord(record(), 0, 0)!.catch(() => {});
+  acc.appendRecord(record(), 2, 0)!.catch(() => {});
   const ready = acc.ready(metadata, 1);
   assert.deepEqual([...ready.readyNodes], [1]);
   const drained = acc.drain(metadata, ready.readyNodes, 1 << 20, 1).get(1)!;
@@ -71,7 +71,7 @@ test(
   () => {
     const metadata = cluster();
     const acc = accumulator({ lingerMs: 0 });
-    acc.append(record(), 1, 0)!.catch(() => {});
+    acc.appendRecord(record(), 1, 0)!.catch(() => {});
     const [batch] = acc.drain(metadata, [2], 1 << 20, 0).get(2)!;
     batch.attempts = 1;
     batch.lastAttemptMs = 0;
@@ -93,7 +93,7 @@ test("queued batches past deliveryTimeoutMs fail with a TimeoutError and free th
     pool,
     () => {},
   );
-  const delivery = acc.append(record(), 3, 0)!;
+  const delivery = acc.appendRecord(record(), 3, 0)!;
   assert.equal(acc.timeToNextExpiry(400), 600);
   acc.expireBatches(999);
   assert.equal(
@@ -106,13 +106,33 @@ test("queued batches past deliveryTimeoutMs fail with a TimeoutError and free th
   assert.equal(pool.availableMemory, 1 << 20);
 });
 
+test("a batch that expires in flight keeps its buffer until its request settles", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
+  const pool = new BufferPool(1 << 20, 1024);
+  const acc = new RecordAccumulator(
+    { batchSize: 1024, lingerMs: 0, deliveryTimeoutMs: 1000 },
+    pool,
+    () => {},
+  );
+  const delivery = acc.appendRecord(record(), 0, 0)!;
+  const [batch] = acc.drain(cluster(), [1], 1 << 20, 0).get(1)!;
+  batch.requestsInFlight++; // as the sender does: a request carries the batch's bytes
+  assert.ok(acc.expireIfDue(batch, 1000));
+  await assert.rejects(delivery, TimeoutError);
+  // The connection may still be writing the batch's bytes: reusing its buffer would change them.
+  assert.equal(pool.availableMemory, (1 << 20) - 1024);
+  acc.requestSettled(batch);
+  assert.equal(pool.availableMemory, 1 << 20);
+});
+
 test(
   "partitions without a known leader are reported, not drained",
   { timeout: UNIT_TIMEOUT_MS },
   () => {
     const metadata = cluster();
     const acc = accumulator({ lingerMs: 0 });
-    acc.append(serializeRecord({ topic: "other", value: "v" }), 0, 0)!.catch(() => {});
+    acc.appendRecord(serializeRecord({ topic: "other", value: "v" }), 0, 0)!.catch(() => {});
     const ready = acc.ready(metadata, 10);
     assert.equal(ready.readyNodes.size, 0);
     assert.deepEqual([...ready.unknownLeaderTopics], ["other"]);
@@ -145,13 +165,13 @@ test("adaptive partitioning: ready() reports each partition's queue once all hav
     () => {},
   );
   const big = () => record("v".repeat(1000)); // one per batch
-  for (let i = 0; i < 3; i++) acc.append(big(), 0, 0)!.catch(() => {});
-  acc.append(big(), 1, 0)!.catch(() => {});
-  acc.append(big(), 3, 0)!.catch(() => {});
+  for (let i = 0; i < 3; i++) acc.appendRecord(big(), 0, 0)!.catch(() => {});
+  acc.appendRecord(big(), 1, 0)!.catch(() => {});
+  acc.appendRecord(big(), 3, 0)!.catch(() => {});
   acc.ready(metadata, 1);
   assert.equal(reports.get("t")?.sizes, null, "partition 2 never had a batch: no counts yet");
 
-  acc.append(big(), 2, 0)!.catch(() => {});
+  acc.appendRecord(big(), 2, 0)!.catch(() => {});
   acc.drain(metadata, [1], 1 << 20, 1); // node 1 takes the heads of partitions 0 and 2
   acc.ready(metadata, 2);
   const report = reports.get("t")!;
@@ -179,7 +199,7 @@ test(
       new BufferPool(1 << 20, 1024),
       () => {},
     );
-    for (let p = 0; p < 4; p++) acc.append(record(), p, 0)!.catch(() => {});
+    for (let p = 0; p < 4; p++) acc.appendRecord(record(), p, 0)!.catch(() => {});
     const idsAt = (nowMs: number) => {
       acc.ready(metadata, nowMs);
       return [...reports.get("t")!.ids].sort();
@@ -201,7 +221,7 @@ test(
       new BufferPool(1 << 20, 1024),
       () => {},
     );
-    for (let p = 0; p < 4; p++) off.append(record(), p, 0)!.catch(() => {});
+    for (let p = 0; p < 4; p++) off.appendRecord(record(), p, 0)!.catch(() => {});
     off.updateNodeLatency(2, 0, true);
     off.updateNodeLatency(2, 60_000, false);
     off.ready(metadata, 60_000);
@@ -221,9 +241,9 @@ test(
     // Topic t now has 2 partitions (re-created with fewer); topic "gone" is not in metadata.
     const metadata = new ClusterMetadata(300_000);
     metadata.update(metadataResponse({ t: [1, -1] }), 0);
-    const gone = acc.append(record(), 3, 0)!;
-    const leaderless = acc.append(record(), 1, 0)!;
-    const missing = acc.append(serializeRecord({ topic: "gone", value: "v" }), 0, 0)!;
+    const gone = acc.appendRecord(record(), 3, 0)!;
+    const leaderless = acc.appendRecord(record(), 1, 0)!;
+    const missing = acc.appendRecord(serializeRecord({ topic: "gone", value: "v" }), 0, 0)!;
     acc.expireBatches(1000, metadata);
     await assert.rejects(
       gone,
