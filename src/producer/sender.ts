@@ -17,10 +17,12 @@ import type { NetworkClient } from "../client/network_client.ts";
 import { ErrorCode } from "../error_codes.ts";
 import { KafkaBrokerError, KafkaEdgeError, ProducerFencedError, ProtocolError } from "../errors.ts";
 import {
+  FIRST_TOPIC_ID_VERSION,
   type PartitionProduceData,
   Produce,
   type ProduceRequest,
   type ProduceResponse,
+  type TopicProduceData,
 } from "../protocol/messages/produce.ts";
 import type { RecordAccumulator } from "./accumulator.ts";
 import type { BatchCompressor } from "./batch_compressor.ts";
@@ -39,6 +41,25 @@ const LOST_SEQUENCE_STATE = new Set<number>([
   ErrorCode.INVALID_PRODUCER_EPOCH,
   ErrorCode.UNKNOWN_PRODUCER_ID,
 ]);
+
+/** The last Produce version of the transaction protocol that adds partitions explicitly. */
+const LAST_PRODUCE_VERSION_BEFORE_TRANSACTIONS_V2 = 11;
+
+/**
+ * The Produce version of a request: the highest both sides speak (`negotiated`), but at most
+ * v11 in a transaction of the protocol that adds partitions explicitly (`explicitPartitions`),
+ * and at most v12 (topics by name) unless every topic of the request has a known id.
+ */
+export function produceVersion(
+  negotiated: number,
+  explicitPartitions: boolean,
+  topicIdsKnown: boolean,
+): number {
+  let version = negotiated;
+  if (explicitPartitions) version = Math.min(version, LAST_PRODUCE_VERSION_BEFORE_TRANSACTIONS_V2);
+  if (!topicIdsKnown) version = Math.min(version, FIRST_TOPIC_ID_VERSION - 1);
+  return version;
+}
 
 /** Settings of a {@link Sender}. */
 export interface SenderOptions {
@@ -134,6 +155,8 @@ export class Sender {
         ready.readyNodes.delete(node);
         connectSleep = Math.min(connectSleep, this.#network.connectionDelay(node, nowMs));
       }
+      // How long each leader keeps ready batches waiting (partitionerAvailabilityTimeoutMs).
+      accumulator.updateNodeLatency(node, nowMs, ready.readyNodes.has(node));
     }
 
     const metadataSleep = this.#metadataUpdater.poll(nowMs);
@@ -160,7 +183,7 @@ export class Sender {
         : undefined,
     );
     transactions?.maybeAddPartitions();
-    accumulator.expireBatches(nowMs);
+    accumulator.expireBatches(nowMs, this.#metadata);
     for (const batch of this.#inFlight) {
       if (accumulator.expireIfDue(batch, nowMs)) this.#inFlight.delete(batch);
     }
@@ -187,11 +210,18 @@ export class Sender {
   #sendProduce(node: number, batches: ProducerBatch[], nowMs: number): void {
     const connection = this.#network.connection(node)!;
     const instrumentation = this.#options.instrumentation;
-    const byTopic = new Map<string, PartitionProduceData[]>();
+    const topics = new Map<string, TopicProduceData & { partitions: PartitionProduceData[] }>();
+    let topicIdsKnown = true;
     let recordCount = 0;
     for (const batch of batches) {
-      let partitions = byTopic.get(batch.topic);
-      if (!partitions) byTopic.set(batch.topic, partitions = []);
+      let topic = topics.get(batch.topic);
+      if (!topic) {
+        // The id as metadata has it now: a retry after UNKNOWN_TOPIC_ID takes the new one.
+        const topicId = this.#metadata.topicId(batch.topic);
+        if (!topicId) topicIdsKnown = false;
+        topics.set(batch.topic, topic = { topic: batch.topic, topicId, partitions: [] });
+      }
+      const partitions = topic.partitions;
       const header = {
         ...this.#options.idempotence?.headerFor(batch),
         transactional: this.#options.transactions !== null,
@@ -211,15 +241,14 @@ export class Sender {
       transactionalId: transactions?.transactionalId ?? null,
       acks: this.#options.acks,
       timeoutMs: this.#options.requestTimeoutMs,
-      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      topics: [...topics.values()],
     };
     let version: number;
     try {
-      version = connection.versionOf(Produce);
+      // Transactions use the protocol in which partitions are added explicitly.
+      version = produceVersion(connection.versionOf(Produce), transactions !== null, topicIdsKnown);
       const { host, port } = connection.endpoint;
       this.#options.compressor?.checkProduceVersion(version, `${host}:${port}`);
-      // Transactions use the protocol in which partitions are added explicitly: Produce ≤ v11.
-      if (transactions) version = Math.min(version, 11);
     } catch (error) {
       // The broker speaks no Produce version we do, or none that carries the codec.
       this.#onRequestFailed(batches, error);
@@ -228,14 +257,14 @@ export class Sender {
     this.#carry(batches);
     if (this.#options.acks === 0) {
       // The broker sends no response: the records are done once the socket has taken them.
-      connection.send(Produce, request).then(
+      connection.send(Produce, request, version).then(
         () => this.#settle(this.#settled(batches), (batch) => this.#accumulator.complete(batch)),
         (error) => this.#onRequestFailed(this.#settled(batches), error),
       );
       return;
     }
     connection.request(Produce, request, version).then(
-      (response) => this.#onProduceResponse(this.#settled(batches), response),
+      (response) => this.#onProduceResponse(this.#settled(batches), request, response),
       (error) => this.#onRequestFailed(this.#settled(batches), error),
     );
   }
@@ -251,11 +280,19 @@ export class Sender {
     return batches;
   }
 
-  #onProduceResponse(batches: ProducerBatch[], response: ProduceResponse): void {
+  #onProduceResponse(
+    batches: ProducerBatch[],
+    request: ProduceRequest,
+    response: ProduceResponse,
+  ): void {
     const results = new Map<string, ProduceResponse["topics"][number]["partitions"][number]>();
     for (const topic of response.topics) {
+      // From v13 the response names topics by the ids the request sent.
+      const name = topic.topicId
+        ? request.topics.find((t) => t.topicId && sameId(t.topicId, topic.topicId!))?.topic
+        : topic.topic;
       for (const partition of topic.partitions) {
-        results.set(`${topic.topic}\u0000${partition.partition}`, partition);
+        results.set(`${name}\u0000${partition.partition}`, partition);
       }
     }
     const nowMs = Date.now();
@@ -342,4 +379,8 @@ export class Sender {
     this.#inFlight.clear();
     this.#accumulator.failAll(new KafkaEdgeError("internal error in the sender", { cause: error }));
   }
+}
+
+function sameId(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
