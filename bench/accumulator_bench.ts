@@ -3,7 +3,7 @@
  * checking its size, choosing its partition (keyed murmur2 or sticky) and appending it to a
  * pooled batch, as KafkaProducer.send does. Batches are recycled as the sender would, so the pool never runs dry.
  */
-import { RecordAccumulator } from "../src/producer/accumulator.ts";
+import { type BatchAcknowledgement, RecordAccumulator } from "../src/producer/accumulator.ts";
 import { BufferPool } from "../src/producer/buffer_pool.ts";
 import { partitionForKey, StickyPartitioner } from "../src/producer/partitioner.ts";
 import { type SerializedRecord, serializeRecord } from "../src/producer/record.ts";
@@ -12,6 +12,7 @@ import { ClusterMetadata } from "../src/client/cluster_metadata.ts";
 import { metadataResponse } from "../tests/_lib/metadata_response.ts";
 
 const value = new Uint8Array(100).fill(0x61);
+const ACK: BatchAcknowledgement = { baseOffset: 0n, logAppendTimeMs: -1n, logStartOffset: -1n };
 const metadata = new ClusterMetadata(300_000);
 metadata.update(metadataResponse({ bench: [1, 1, 1, 1, 1, 1] }), Date.now());
 
@@ -33,7 +34,7 @@ function setup() {
 /** Drains and completes everything, as acknowledged batches would be. */
 function recycle(accumulator: RecordAccumulator) {
   for (const batches of accumulator.drain(metadata, [1], Infinity, Date.now()).values()) {
-    for (const batch of batches) accumulator.complete(batch, undefined, 0n, -1n);
+    for (const batch of batches) accumulator.complete(batch, undefined, ACK);
   }
 }
 

@@ -11,7 +11,7 @@ deno run --allow-read --allow-env scripts/check_layers.ts
 deno run --allow-read --allow-env scripts/check_tests.ts
 # The package, and the examples in its doc comments; then everything else.
 deno check --doc mod.ts cli.ts kafkajs.ts otel.ts src/
-deno check tests/ scripts/
+deno check tests/ scripts/ bench/*.ts
 # Every public symbol documented, no private type in the public API.
 deno doc --lint mod.ts cli.ts kafkajs.ts otel.ts
 # The docs: every TypeScript sample type-checks against the package (examples/ included), and the

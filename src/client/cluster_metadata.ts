@@ -22,6 +22,8 @@ interface TopicState {
   leaders: number[];
   /** Indexes of the partitions that have a leader. */
   available: number[];
+  /** The topic's id (Metadata v10+), undefined when the broker gave none. */
+  id: Uint8Array | undefined;
 }
 
 interface TopicWaiter {
@@ -64,6 +66,14 @@ export class ClusterMetadata {
   /** The partitions of `topic` that have a leader now. */
   availablePartitions(topic: string): readonly number[] {
     return this.#topics.get(topic)?.available ?? [];
+  }
+
+  /**
+   * The topic's id (16 bytes, KIP-516), or undefined when unknown (not in metadata, or a broker
+   * without topic ids). A topic deleted and created again under its name has a new id.
+   */
+  topicId(topic: string): Uint8Array | undefined {
+    return this.#topics.get(topic)?.id;
   }
 
   /** Leader node of a partition, or -1 when unknown. */
@@ -140,7 +150,9 @@ export class ClusterMetadata {
         if (leaders[p.partitionIndex] < 0) this.#updateRequested = true;
       }
       const available = leaders.flatMap((leader, partition) => leader >= 0 ? [partition] : []);
-      this.#topics.set(topic.name, { leaders, available });
+      // A copy: the decoded id is a view of the whole response's bytes.
+      const id = topic.topicId.some((b) => b !== 0) ? topic.topicId.slice() : undefined;
+      this.#topics.set(topic.name, { leaders, available, id });
       this.#resolveWaiters(topic.name);
     }
     // A topic wanted since the request went out is not in its response: ask again for it.

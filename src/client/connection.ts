@@ -215,13 +215,13 @@ export class Connection {
   }
 
   /**
-   * Sends a request the broker does not answer (Produce with acks 0). Resolves once the bytes
-   * have been handed to the socket.
+   * Sends a request the broker does not answer (Produce with acks 0), at `version` (else the
+   * negotiated one). Resolves once the bytes have been handed to the socket.
    */
-  async send<Req>(api: Api<Req, unknown>, request: Req): Promise<void> {
+  async send<Req>(api: Api<Req, unknown>, request: Req, version?: number): Promise<void> {
     await this.#reauthenticating;
     const startedAt = performance.now();
-    const version = this.versionOf(api);
+    version ??= this.versionOf(api);
     const { requestBytes } = this.#send(api, request, version);
     await this.#socket!.drained();
     const error = this.#closedError ?? undefined;

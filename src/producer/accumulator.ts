@@ -31,6 +31,39 @@ export interface AccumulatorOptions {
   maxRequestSize?: number;
   /** Compresses the batches when they are closed; null without compression. */
   compressor?: BatchCompressor | null;
+  /**
+   * Adaptive partitioning: told at each `ready()` how many batches wait per partition; null
+   * (the default) when it is off.
+   */
+  partitionLoad?: PartitionLoadListener | null;
+  /**
+   * Java's `partitioner.availability.timeout.ms`: a leader that had batches ready but could not
+   * take them for longer than this is left out of the partition load (its partitions are not
+   * drawn). 0 (the default): never.
+   */
+  partitionerAvailabilityTimeoutMs?: number;
+}
+
+/** Hears the queue length of each partition of a topic (the sticky partitioner's load). */
+export interface PartitionLoadListener {
+  /**
+   * `queueSizes[i]` batches wait for partition `partitionIds[i]`, `i < length`: the partitions
+   * with a usable leader among `measured` looked at; null when not every partition of the topic
+   * has had a batch yet. The arrays are the accumulator's: read them during the call only.
+   */
+  updatePartitionLoad(
+    topic: string,
+    queueSizes: readonly number[] | null,
+    partitionIds: readonly number[],
+    length: number,
+    measured: number,
+  ): void;
+}
+
+/** When a leader last had batches ready, and last could take them. */
+interface NodeLatency {
+  readyTimeMs: number;
+  drainTimeMs: number;
 }
 
 /** A new batch's buffer size and how many of its bytes the records may take. */
@@ -85,6 +118,11 @@ export class RecordAccumulator {
   #closing = false;
   /** Round-robin start per node, so drains are fair across partitions. */
   readonly #drainIndex = new Map<number, number>();
+  /** Per leader, for `partitionerAvailabilityTimeoutMs`. */
+  readonly #nodeLatency = new Map<number, NodeLatency>();
+  /** Scratch arrays of `ready()`'s partition load, reused for every topic. */
+  readonly #queueSizes: number[] = [];
+  readonly #partitionIds: number[] = [];
 
   readonly #onBatchReady: () => void;
   readonly #onBatchDone: BatchDoneListener;
@@ -186,16 +224,33 @@ export class RecordAccumulator {
     return this.append(record, partition, nowMs, lastResolve, lastReject) ? delivery : null;
   }
 
-  /** Which leaders have sendable batches, and when to look again for the others. */
+  /**
+   * Which leaders have sendable batches, and when to look again for the others. With adaptive
+   * partitioning, also tells the partitioner each partition's queue length (as Java's
+   * `RecordAccumulator.partitionReady` does).
+   */
   ready(metadata: ClusterMetadata, nowMs: number): ReadyCheck {
     const readyNodes = new Set<number>();
     const unknownLeaderTopics = new Set<string>();
     let nextReadyCheckDelayMs = Infinity;
     const sendAll = this.#closing || this.#flushesInProgress > 0 || this.#pool.exhausted;
+    const load = this.#options.partitionLoad ?? null;
+    const queueSizes = this.#queueSizes;
+    const partitionIds = this.#partitionIds;
     for (const [topic, partitions] of this.#queues) {
+      // Until every partition has had a batch, a partition without a queue would never be drawn:
+      // uniform draws until then, as in Java.
+      const measuring = load !== null &&
+        partitions.size >= (metadata.partitionCount(topic) ?? Infinity);
+      let measuredLength = 0;
       for (const [partition, queue] of partitions) {
-        if (queue.length === 0) continue;
+        if (queue.length === 0 && !measuring) continue;
         const leader = metadata.leaderFor(topic, partition);
+        if (measuring && leader >= 0 && this.#isAvailable(leader)) {
+          queueSizes[measuredLength] = queue.length;
+          partitionIds[measuredLength++] = partition;
+        }
+        if (queue.length === 0) continue;
         if (leader < 0) {
           unknownLeaderTopics.add(topic);
           continue;
@@ -213,8 +268,35 @@ export class RecordAccumulator {
         if (full || lingerLeft <= 0 || sendAll) readyNodes.add(leader);
         else nextReadyCheckDelayMs = Math.min(nextReadyCheckDelayMs, lingerLeft);
       }
+      load?.updatePartitionLoad(
+        topic,
+        measuring ? queueSizes : null,
+        partitionIds,
+        measuredLength,
+        partitions.size,
+      );
     }
     return { readyNodes, nextReadyCheckDelayMs, unknownLeaderTopics };
+  }
+
+  /**
+   * The sender's word on a leader that `ready()` found with batches to send: whether it could
+   * take them now (`canDrain`), for `partitionerAvailabilityTimeoutMs`.
+   */
+  updateNodeLatency(node: number, nowMs: number, canDrain: boolean): void {
+    if ((this.#options.partitionerAvailabilityTimeoutMs ?? 0) <= 0) return;
+    let latency = this.#nodeLatency.get(node);
+    if (!latency) this.#nodeLatency.set(node, latency = { readyTimeMs: nowMs, drainTimeMs: nowMs });
+    if (canDrain) latency.drainTimeMs = nowMs;
+    latency.readyTimeMs = nowMs;
+  }
+
+  /** False for a leader that has had batches ready but not taken them for too long. */
+  #isAvailable(node: number): boolean {
+    const timeoutMs = this.#options.partitionerAvailabilityTimeoutMs ?? 0;
+    if (timeoutMs <= 0) return true;
+    const latency = this.#nodeLatency.get(node);
+    return latency === undefined || latency.readyTimeMs - latency.drainTimeMs <= timeoutMs;
   }
 
   /**
@@ -292,14 +374,18 @@ export class RecordAccumulator {
     this.#muted.delete(partitionKey(batch.topic, batch.partition));
   }
 
-  /** Removes and fails queued batches older than `deliveryTimeoutMs`; returns them. */
-  expireBatches(nowMs: number): ProducerBatch[] {
+  /**
+   * Removes and fails queued batches older than `deliveryTimeoutMs`, and returns them; `metadata`,
+   * when given, lets the error say why a batch never went out (its partition has no leader, or is
+   * gone).
+   */
+  expireBatches(nowMs: number, metadata?: ClusterMetadata): ProducerBatch[] {
     const expired: ProducerBatch[] = [];
     for (const partitions of this.#queues.values()) {
       for (const queue of partitions.values()) {
         while (queue.length > 0 && nowMs - queue[0].createdMs >= this.#options.deliveryTimeoutMs) {
           const batch = queue.shift()!;
-          this.complete(batch, this.#expiryError(batch, nowMs));
+          this.complete(batch, this.#expiryError(batch, nowMs, metadata));
           expired.push(batch);
         }
       }
@@ -328,11 +414,19 @@ export class RecordAccumulator {
     return Math.max(0, batch.createdMs + this.#options.deliveryTimeoutMs - nowMs);
   }
 
-  #expiryError(batch: ProducerBatch, nowMs: number): TimeoutError {
+  #expiryError(batch: ProducerBatch, nowMs: number, metadata?: ClusterMetadata): TimeoutError {
+    const { topic, partition } = batch;
+    const count = metadata?.partitionCount(topic);
+    let why = "";
+    if (metadata && count === undefined) why = `; topic ${topic} is not in the metadata`;
+    else if (count !== undefined && partition >= count) {
+      // Partitions are never removed: the topic was deleted and created again with fewer.
+      why = `; topic ${topic} has ${count} partition(s) now (re-created?)`;
+    } else if (metadata && metadata.leaderFor(topic, partition) < 0) why = "; no leader known";
     return new TimeoutError(
-      `${batch.recordCount} record(s) for ${batch.topic}-${batch.partition} expired: ` +
+      `${batch.recordCount} record(s) for ${topic}-${partition} expired: ` +
         `${nowMs - batch.createdMs} ms since the batch was created (deliveryTimeoutMs ` +
-        `${this.#options.deliveryTimeoutMs})`,
+        `${this.#options.deliveryTimeoutMs})${why}`,
       { retriable: false },
     );
   }

@@ -91,6 +91,18 @@ export interface ProducerConfig<K = RecordData, V = RecordData> {
   partitioner?: CustomPartitioner;
   /** Spread keyed records like keyless ones (sticky), ignoring the key. Default false. */
   partitionerIgnoreKeys?: boolean;
+  /**
+   * Adaptive partitioning (KIP-794): the sticky partitioner sends fewer records without a key to
+   * partitions whose leader keeps more batches waiting (a slow broker), instead of spreading
+   * them uniformly. No effect with a custom `partitioner`. Default true.
+   */
+  partitionerAdaptivePartitioningEnable?: boolean;
+  /**
+   * With adaptive partitioning: a leader that had batches ready but could not take them for this
+   * long has its partitions left out when the sticky partitioner draws a new one, until it takes
+   * batches again. 0: never left out. Default 0.
+   */
+  partitionerAvailabilityTimeoutMs?: number;
   /** Turns each non-null key into a string or bytes. Default: keys must be strings or bytes. */
   keySerializer?: Serializer<K>;
   /** Turns each non-null value into a string or bytes. Default: values must be strings or bytes. */
@@ -154,6 +166,8 @@ const schema = z.strictObject({
   partitioner: z.custom<CustomPartitioner>((v) => typeof v === "function", "expected a function")
     .optional(),
   partitionerIgnoreKeys: z.boolean().default(false),
+  partitionerAdaptivePartitioningEnable: z.boolean().default(true),
+  partitionerAvailabilityTimeoutMs: int(0).default(0),
   keySerializer: z.custom<Serializer<unknown>>(
     (v) => typeof v === "function",
     "expected a function",

@@ -6,10 +6,11 @@
  *   `org.apache.kafka.common.utils.Utils.murmur2` (checked against Kafka's own code by
  *   `tests/golden/murmur2.test.ts`), so a key lands on the same partition whichever client
  *   wrote it (librdkafka calls this partitioner `murmur2_random`).
- * - **Records without a key**: {@link StickyPartitioner}, the uniform sticky partitioner of KIP-794
- *   (the Java default since Kafka 3.3): all of a topic's unkeyed records go to one partition until
+ * - **Records without a key**: {@link StickyPartitioner}, the sticky partitioner of KIP-794 (the
+ *   Java default since Kafka 3.3): all of a topic's unkeyed records go to one partition until
  *   `batchSize` bytes have been appended to it, then a partition is drawn at random for the next
- *   ones. Records batch well and, over time, spread evenly.
+ *   ones. Records batch well and, over time, spread evenly; with adaptive partitioning, partitions
+ *   whose leader keeps batches waiting are drawn less often.
  * - **A user's own choice**: a {@link CustomPartitioner} function.
  *
  * Nothing here allocates per record.
@@ -91,8 +92,8 @@ export type CustomPartitioner = (args: {
 export interface StickyPartitionerOptions {
   /**
    * Bytes to append to the sticky partition before switching: the producer's `batchSize` (Kafka's
-   * `batch.size`, 16384 by default). An integer; 0 counts as 1, as in the Java producer (which
-   * then switches after every record).
+   * `batch.size`). An integer; 0 counts as 1, as in the Java producer (which then switches after
+   * every record).
    */
   batchSize: number;
   /**
@@ -108,23 +109,40 @@ interface StickyTopic {
   partition: number;
   /** Bytes appended to `partition` since it was drawn. */
   producedBytes: number;
+  /**
+   * Adaptive partitioning: a cumulative frequency table over `loadIds` (its first `loadLength`
+   * entries), each partition weighted by how much shorter its queue is than the longest. A
+   * draw in `[0, loadTable[loadLength - 1])` falls on the first entry greater than it.
+   * `loadLength` 0: no load information, draws are uniform.
+   */
+  loadTable: number[];
+  /** The partition of each entry of `loadTable`. */
+  loadIds: number[];
+  loadLength: number;
 }
 
 /**
- * The uniform sticky partitioner of KIP-794, for records without a key (and without an explicit
- * partition or a custom partitioner).
+ * The sticky partitioner of KIP-794, for records without a key (and without an explicit partition
+ * or a custom partitioner).
  *
  * Per topic, it keeps one current partition. The producer calls {@link partition} to know where an
  * unkeyed record goes, appends the record there, and then calls {@link recordAppended} with the
  * bytes the record added. Once `batchSize` bytes have been appended to the current partition, the
- * next call to {@link partition} draws a new one uniformly at random: among `availablePartitions`
- * if the caller gives a non-empty list (the partitions whose leader is known), else among all
- * `numPartitions`. As in the Java client, the draw may give the same partition again, and the
- * current partition is kept even if it becomes unavailable until it has had its bytes.
+ * next call to {@link partition} draws a new one at random; without load information uniformly:
+ * among `availablePartitions` if the caller gives a non-empty list (the partitions whose leader is
+ * known), else among all `numPartitions`. As in the Java client, the draw may give the same
+ * partition again, and the current partition is kept even if it becomes unavailable until it has
+ * had its bytes.
+ *
+ * Adaptive partitioning (Java's `partitioner.adaptive.partitioning.enable`): the record accumulator
+ * tells {@link updatePartitionLoad} how many batches wait in each partition's queue whenever the
+ * sender looks for sendable batches; a new partition is then drawn with a probability that falls
+ * as its queue grows (weight: the longest queue + 1 − its own), so a slow leader gets fewer
+ * records. Partitions the accumulator leaves out (no leader, or a leader that has not taken
+ * batches for `partitionerAvailabilityTimeoutMs`) are not drawn.
  *
  * Single-threaded, as JavaScript is: call `partition()` and `recordAppended()` for the same record
  * without yielding in between, or a record appended after a switch is simply not counted.
- * Adaptive partitioning by queue size (`partitioner.adaptive.partitioning.enable`) is not done.
  *
  * @example A sketch of the calls (not runnable alone)
  * ```ts ignore
@@ -165,23 +183,62 @@ export class StickyPartitioner {
     if (!(numPartitions >= 1)) {
       throw new RangeError(`numPartitions must be >= 1, got ${numPartitions}`);
     }
-    let state = this.#topics.get(topic);
-    if (state === undefined) {
-      state = { partition: -1, producedBytes: 0 };
-      this.#topics.set(topic, state);
-    }
+    const state = this.#topic(topic);
     const current = state.partition;
-    // A partition count that shrank (stale metadata) also forces a new draw.
+    // A partition count that shrank (stale metadata, a re-created topic) also forces a new draw.
     if (current >= 0 && current < numPartitions) return current;
-    let next: number;
-    if (availablePartitions !== undefined && availablePartitions.length > 0) {
-      next = availablePartitions[this.#randomIndex(availablePartitions.length)];
-    } else {
-      next = this.#randomIndex(numPartitions);
+    let next = state.loadLength > 0 ? this.#weightedDraw(state) : -1;
+    if (next < 0 || next >= numPartitions) {
+      next = availablePartitions !== undefined && availablePartitions.length > 0
+        ? availablePartitions[this.#randomIndex(availablePartitions.length)]
+        : this.#randomIndex(numPartitions);
     }
     state.partition = next;
     state.producedBytes = 0;
     return next;
+  }
+
+  /**
+   * Adaptive partitioning: the batches waiting in each partition's queue of `topic`, as the
+   * accumulator counted them. `queueSizes[i]` belongs to partition `partitionIds[i]`, for `i <
+   * length`; `measured` is how many partitions were looked at before those without a usable
+   * leader were left out (so `length < measured` means some were). `queueSizes` null: no
+   * counts (not every partition has had a batch yet), draws are uniform. The arrays are only
+   * read, during the call.
+   */
+  updatePartitionLoad(
+    topic: string,
+    queueSizes: readonly number[] | null,
+    partitionIds: readonly number[],
+    length: number,
+    measured: number,
+  ): void {
+    const existing = this.#topics.get(topic);
+    // Fewer than two partitions, or none left: nothing to weigh.
+    if (queueSizes === null || length < 1 || measured < 2) {
+      if (existing) existing.loadLength = 0;
+      return;
+    }
+    let longest = queueSizes[0];
+    let allEqual = true;
+    for (let i = 1; i < length; i++) {
+      if (queueSizes[i] !== longest) allEqual = false;
+      if (queueSizes[i] > longest) longest = queueSizes[i];
+    }
+    // Equal queues and none left out: a uniform draw is the same, and cheaper.
+    if (allEqual && length === measured) {
+      if (existing) existing.loadLength = 0;
+      return;
+    }
+    const state = existing ?? this.#topic(topic);
+    const { loadTable, loadIds } = state;
+    let sum = 0;
+    for (let i = 0; i < length; i++) {
+      sum += longest + 1 - queueSizes[i];
+      loadTable[i] = sum;
+      loadIds[i] = partitionIds[i];
+    }
+    state.loadLength = length;
   }
 
   /**
@@ -202,6 +259,29 @@ export class StickyPartitioner {
   /** The current sticky partition of `topic`, or -1 if the next record will draw a new one. */
   currentPartition(topic: string): number {
     return this.#topics.get(topic)?.partition ?? -1;
+  }
+
+  #topic(topic: string): StickyTopic {
+    let state = this.#topics.get(topic);
+    if (state === undefined) {
+      state = { partition: -1, producedBytes: 0, loadTable: [], loadIds: [], loadLength: 0 };
+      this.#topics.set(topic, state);
+    }
+    return state;
+  }
+
+  /** A partition drawn from the load table: the first entry greater than a uniform draw. */
+  #weightedDraw(state: StickyTopic): number {
+    const table = state.loadTable;
+    const drawn = this.#randomIndex(table[state.loadLength - 1]);
+    let low = 0;
+    let high = state.loadLength - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (table[middle] > drawn) high = middle;
+      else low = middle + 1;
+    }
+    return state.loadIds[low];
   }
 
   #randomIndex(n: number): number {

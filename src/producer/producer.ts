@@ -150,8 +150,11 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     const instrumentation = new Instrumentation(resolved.logger ?? SILENT_LOGGER);
     this.#instrumentation = instrumentation;
     this.#pool = new BufferPool(resolved.bufferMemory, resolved.batchSize);
+    const sticky = this.#sticky = new StickyPartitioner({ batchSize: resolved.batchSize });
+    // As in Java, a custom partitioner turns adaptive partitioning off.
+    const adaptive = resolved.partitionerAdaptivePartitioningEnable && !resolved.partitioner;
     this.#accumulator = new RecordAccumulator(
-      { ...resolved, compressor },
+      { ...resolved, compressor, partitionLoad: adaptive ? sticky : null },
       this.#pool,
       wakeup,
       (batch, error, ack) => {
@@ -161,7 +164,6 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     );
     const bootstrap = resolved.bootstrapServers.map(parseEndpoint);
     this.#metadata = new ClusterMetadata(resolved.metadataMaxAgeMs, bootstrap);
-    this.#sticky = new StickyPartitioner({ batchSize: resolved.batchSize });
     this.#network = new NetworkClient(
       transport,
       {

@@ -17,11 +17,13 @@ import type { NetworkClient } from "../client/network_client.ts";
 import { ErrorCode } from "../error_codes.ts";
 import { KafkaBrokerError, KafkaEdgeError, ProducerFencedError, ProtocolError } from "../errors.ts";
 import {
+  FIRST_TOPIC_ID_VERSION,
   type PartitionProduceData,
   type PartitionProduceResponse,
   Produce,
   type ProduceRequest,
   type ProduceResponse,
+  type TopicProduceData,
 } from "../protocol/messages/produce.ts";
 import type { RecordAccumulator } from "./accumulator.ts";
 import type { BatchCompressor } from "./batch_compressor.ts";
@@ -42,6 +44,25 @@ const PRODUCER_FATAL = new Set<number>([
   ErrorCode.INVALID_PRODUCER_ID_MAPPING,
   ErrorCode.PRODUCER_FENCED,
 ]);
+
+/** The last Produce version of the transaction protocol that adds partitions explicitly. */
+const LAST_PRODUCE_VERSION_BEFORE_TRANSACTIONS_V2 = 11;
+
+/**
+ * The Produce version of a request: the highest both sides speak (`negotiated`), but at most
+ * v11 in a transaction of the protocol that adds partitions explicitly (`explicitPartitions`),
+ * and at most v12 (topics by name) unless every topic of the request has a known id.
+ */
+export function produceVersion(
+  negotiated: number,
+  explicitPartitions: boolean,
+  topicIdsKnown: boolean,
+): number {
+  let version = negotiated;
+  if (explicitPartitions) version = Math.min(version, LAST_PRODUCE_VERSION_BEFORE_TRANSACTIONS_V2);
+  if (!topicIdsKnown) version = Math.min(version, FIRST_TOPIC_ID_VERSION - 1);
+  return version;
+}
 
 /** Settings of a {@link Sender}. */
 export interface SenderOptions {
@@ -139,6 +160,8 @@ export class Sender {
         ready.readyNodes.delete(node);
         connectSleep = Math.min(connectSleep, this.#network.connectionDelay(node, nowMs));
       }
+      // How long each leader keeps ready batches waiting (partitionerAvailabilityTimeoutMs).
+      accumulator.updateNodeLatency(node, nowMs, ready.readyNodes.has(node));
     }
 
     const metadataSleep = this.#metadataUpdater.poll(nowMs);
@@ -167,7 +190,9 @@ export class Sender {
     );
     transactions?.maybeAddPartitions();
     // A batch sent before and expired in the queue may be in the log: its partition is unresolved.
-    for (const batch of accumulator.expireBatches(nowMs)) idempotence?.failed(batch, null);
+    for (const batch of accumulator.expireBatches(nowMs, this.#metadata)) {
+      idempotence?.failed(batch, null);
+    }
     for (const batch of this.#inFlight) {
       if (accumulator.expireIfDue(batch, nowMs)) {
         this.#inFlight.delete(batch);
@@ -197,30 +222,36 @@ export class Sender {
   #sendProduce(node: number, batches: ProducerBatch[], nowMs: number): void {
     const connection = this.#network.connection(node)!;
     const transactions = this.#options.transactions;
+    const topics = new Map<string, TopicProduceData & { partitions: PartitionProduceData[] }>();
+    let topicIdsKnown = true;
+    for (const batch of batches) {
+      if (topics.has(batch.topic)) continue;
+      // The id as metadata has it now: a retry after UNKNOWN_TOPIC_ID takes the new one.
+      const topicId = this.#metadata.topicId(batch.topic);
+      if (!topicId) topicIdsKnown = false;
+      topics.set(batch.topic, { topic: batch.topic, topicId, partitions: [] });
+    }
     let version: number;
     try {
-      version = connection.versionOf(Produce);
+      // Transaction protocol v1 adds partitions explicitly: Produce v11 at most (KIP-890).
+      const explicitPartitions = transactions !== null && !transactions.implicitPartitions;
+      version = produceVersion(connection.versionOf(Produce), explicitPartitions, topicIdsKnown);
       const { host, port } = connection.endpoint;
       this.#options.compressor?.checkProduceVersion(version, `${host}:${port}`);
-      // Transaction protocol v1 adds partitions explicitly: Produce v11 at most (KIP-890).
-      if (transactions && !transactions.implicitPartitions) version = Math.min(version, 11);
     } catch (error) {
       // The broker speaks no Produce version we do, or none that carries the codec: not sent.
       this.#settle(batches, (batch) => this.#fail(batch, asKafkaEdgeError(error, false), null));
       return;
     }
     const instrumentation = this.#options.instrumentation;
-    const byTopic = new Map<string, PartitionProduceData[]>();
     let recordCount = 0;
     for (const batch of batches) {
-      let partitions = byTopic.get(batch.topic);
-      if (!partitions) byTopic.set(batch.topic, partitions = []);
       const header = {
         ...this.#options.idempotence?.headerFor(batch),
         transactional: this.#options.transactions !== null,
       };
       const records = batch.close(header);
-      partitions.push({ partition: batch.partition, records });
+      topics.get(batch.topic)!.partitions.push({ partition: batch.partition, records });
       instrumentation.batchSent(batch, records.length, nowMs);
       recordCount += batch.recordCount;
       batch.attempts++;
@@ -233,19 +264,19 @@ export class Sender {
       transactionalId: transactions?.transactionalId ?? null,
       acks: this.#options.acks,
       timeoutMs: this.#options.requestTimeoutMs,
-      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      topics: [...topics.values()],
     };
     this.#carry(batches);
     if (this.#options.acks === 0) {
       // The broker sends no response: the records are done once the socket has taken them.
-      connection.send(Produce, request).then(
+      connection.send(Produce, request, version).then(
         () => this.#settle(this.#settled(batches), (batch) => this.#accumulator.complete(batch)),
         (error) => this.#onRequestFailed(this.#settled(batches), error),
       );
       return;
     }
     connection.request(Produce, request, version).then(
-      (response) => this.#onProduceResponse(this.#settled(batches), response),
+      (response) => this.#onProduceResponse(this.#settled(batches), request, response),
       (error) => this.#onRequestFailed(this.#settled(batches), error),
     );
   }
@@ -261,11 +292,19 @@ export class Sender {
     return batches;
   }
 
-  #onProduceResponse(batches: ProducerBatch[], response: ProduceResponse): void {
+  #onProduceResponse(
+    batches: ProducerBatch[],
+    request: ProduceRequest,
+    response: ProduceResponse,
+  ): void {
     const results = new Map<string, ProduceResponse["topics"][number]["partitions"][number]>();
     for (const topic of response.topics) {
+      // From v13 the response names topics by the ids the request sent.
+      const name = topic.topicId
+        ? request.topics.find((t) => t.topicId && sameId(t.topicId, topic.topicId!))?.topic
+        : topic.topic;
       for (const partition of topic.partitions) {
-        results.set(`${topic.topic}\u0000${partition.partition}`, partition);
+        results.set(`${name}\u0000${partition.partition}`, partition);
       }
     }
     const nowMs = Date.now();
@@ -389,4 +428,8 @@ function asKafkaEdgeError(error: unknown, retriable: boolean): KafkaEdgeError {
   return error instanceof KafkaEdgeError
     ? error
     : new KafkaEdgeError("Produce request failed", { cause: error, retriable });
+}
+
+function sameId(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -154,7 +154,10 @@ export interface KafkaProxy {
 
 /** Settings of {@link startKafkaProxy}. */
 export interface KafkaProxyOptions {
-  /** Advertise at most these versions to clients (ApiVersions is rewritten). */
+  /**
+   * Advertise at most these versions to clients (ApiVersions is rewritten). Produce defaults to
+   * v12: from v13 requests name topics by id, which the rules and the log do not resolve.
+   */
   maxVersions?: Partial<Record<ApiName, number>>;
   /**
    * Report these finalized feature levels in ApiVersions instead of the broker's, e.g.
@@ -202,7 +205,8 @@ export async function startKafkaProxy(
   const context: SessionContext = {
     rules,
     log,
-    maxVersions: options.maxVersions ?? {},
+    // Rules and the log name Produce's topics, which v13 gives by id only: v12 unless asked.
+    maxVersions: { Produce: 12, ...options.maxVersions },
     finalizedFeatures: options.finalizedFeatures ?? {},
     proxyPortFor: async (broker) => (await listenerFor(broker)).port,
   };

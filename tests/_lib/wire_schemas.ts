@@ -105,7 +105,7 @@ const Produce: MessageSchema = {
   key: 0,
   minVersion: 0,
   // v12 has v11's layout (KIP-890 part 2 changes only the broker's rules); v13 names topics by id.
-  maxVersion: 12,
+  maxVersion: 13,
   firstFlexibleVersion: 9,
   request: [
     field("transactionalId", "string", "3+", { nullable: "3+" }),
@@ -114,7 +114,8 @@ const Produce: MessageSchema = {
     field(
       "topicData",
       arrayOf(struct(
-        field("name", "string"),
+        field("name", "string", "0-12"),
+        field("topicId", "uuid", "13+"),
         field(
           "partitionData",
           arrayOf(struct(
@@ -129,7 +130,8 @@ const Produce: MessageSchema = {
     field(
       "responses",
       arrayOf(struct(
-        field("name", "string"),
+        field("name", "string", "0-12"),
+        field("topicId", "uuid", "13+"),
         field(
           "partitionResponses",
           arrayOf(struct(

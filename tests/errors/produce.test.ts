@@ -21,7 +21,7 @@ import {
 import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 /** Retriable in the Java client (RetriableException), the batch retried as it was. */
-export const RETRIABLE_PRODUCE = [2, 3, 5, 6, 7, 13, 19, 20, 56, 74, 75];
+export const RETRIABLE_PRODUCE = [2, 3, 5, 6, 7, 13, 19, 20, 56, 74, 75, 100];
 /** Not retriable: the batch fails with the broker's error, the producer goes on. */
 export const BATCH_FATAL_PRODUCE = [-1, 10, 17, 18, 21, 29, 32, 43, 76, 87];
 /** Fatal for the whole producer in the Java client (TransactionManager.maybeTransitionToErrorState). */

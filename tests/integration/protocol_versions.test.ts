@@ -13,7 +13,7 @@ import { Produce } from "../../src/protocol/messages/produce.ts";
 import { encodeRecordBatch } from "../../src/protocol/record_batch.ts";
 import type { Connection } from "../../src/client/connection.ts";
 import { uniqueTopic } from "../_lib/kafka.ts";
-import { createTopic, openConnection, produceBatch } from "../_lib/plain_client.ts";
+import { createTopic, openConnection, produceBatch, topicIdOf } from "../_lib/plain_client.ts";
 import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 /** The versions both this code and the broker speak, lowest first. */
@@ -85,6 +85,7 @@ test(
 
       const produceVersions = sharedVersions(connection, Produce);
       assert.ok(produceVersions.includes(9), `Produce versions ${produceVersions}`);
+      assert.ok(produceVersions.includes(13), `Produce v13 (by topic id): ${produceVersions}`);
       let expectedOffset = 0n;
       for (const version of produceVersions) {
         const records = encodeRecordBatch([
@@ -95,7 +96,11 @@ test(
             headers: [],
           },
         ]);
-        const baseOffset = await produceBatch(connection, topic, 0, records, { acks: 1, version });
+        const baseOffset = await produceBatch(connection, topic, 0, records, {
+          acks: 1,
+          version,
+          topicId: version >= 13 ? await topicIdOf(connection, topic) : undefined,
+        });
         assert.equal(baseOffset, expectedOffset++, `Produce v${version} offset`);
       }
     } finally {
@@ -104,24 +109,29 @@ test(
   },
 );
 
-test("Produce to a missing partition is answered with UNKNOWN_TOPIC_OR_PARTITION", {
+test("Produce to a missing topic: UNKNOWN_TOPIC_OR_PARTITION by name, UNKNOWN_TOPIC_ID by id", {
   timeout: BROKER_TIMEOUT_MS,
 }, async () => {
   const connection = await openConnection();
   try {
-    const response = await connection.request(Produce, {
-      transactionalId: null,
-      acks: 1,
-      timeoutMs: 5_000,
-      topics: [{
-        topic: uniqueTopic("missing"),
-        partitions: [{
-          partition: 0,
-          records: encodeRecordBatch([{ timestamp: 0, key: null, value: null, headers: [] }]),
+    const produce = (version: number) =>
+      connection.request(Produce, {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 5_000,
+        topics: [{
+          topic: uniqueTopic("missing"),
+          topicId: crypto.getRandomValues(new Uint8Array(16)),
+          partitions: [{
+            partition: 0,
+            records: encodeRecordBatch([{ timestamp: 0, key: null, value: null, headers: [] }]),
+          }],
         }],
-      }],
-    });
-    assert.equal(response.topics[0].partitions[0].errorCode, 3);
+      }, version);
+    assert.equal((await produce(12)).topics[0].partitions[0].errorCode, 3);
+    const byId = (await produce(13)).topics[0];
+    assert.equal(byId.partitions[0].errorCode, 100, "UNKNOWN_TOPIC_ID");
+    assert.equal(byId.topic, "");
   } finally {
     connection.close();
   }

@@ -1,8 +1,8 @@
 /**
  * A record's partition is chosen once: a custom partitioner is called exactly once per record,
  * also for records that wait for buffer memory (bufferMemory holds a few batches only) or behind
- * others that wait, and every record lands where that one call put it, as kcat reads back.
- * Runs on Deno, Bun and Node.
+ * others that wait, and every record lands where that one call put it, as kcat reads back. With
+ * `partitionerIgnoreKeys`, keys do not choose the partition. Runs on Deno, Bun and Node.
  */
 
 import assert from "node:assert/strict";
@@ -66,4 +66,31 @@ test("a custom partitioner is called once per record, records waiting for memory
       record.value!.slice(0, 8),
     );
   }
+});
+
+test("partitionerIgnoreKeys: keyed records stick to one partition, as unkeyed ones do", {
+  timeout: BROKER_TIMEOUT_MS,
+}, async () => {
+  const topic = uniqueTopic("ignore-keys");
+  await createTopic(topic, 6);
+  const partitionsOf = async (partitionerIgnoreKeys: boolean) => {
+    const producer = new KafkaProducer({
+      bootstrapServers: bootstrapServers(),
+      partitionerIgnoreKeys,
+    });
+    try {
+      await producer.partitionsFor(topic);
+      // 40 small records: far below batchSize, so the sticky partition never switches.
+      const sent = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => producer.send({ topic, key: `key-${i}`, value: "v" })),
+      );
+      return new Set(sent.map((m) => m.partition));
+    } finally {
+      await producer.close();
+    }
+  };
+  assert.equal((await partitionsOf(true)).size, 1, "ignoring keys: one sticky partition");
+  assert.ok((await partitionsOf(false)).size > 1, "by key: murmur2 spreads them");
+  const read = await readTopic(topic);
+  assert.equal(read.length, 80);
 });

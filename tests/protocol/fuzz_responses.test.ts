@@ -129,6 +129,11 @@ test("response decoders survive random and mutated frames with ProtocolError onl
       headers: [],
     }]);
     const ids = { transactionalId: "fuzz-unknown", producerId: 1n, producerEpoch: 0 };
+    const metadataBody = await client.request(Metadata, 12, {
+      topics: [topic],
+      allowAutoTopicCreation: false,
+    });
+    const topicId = decodeResponseBody(Metadata, 12, new Reader(metadataBody)).topics[0].topicId;
     // A request per API; answers that are errors are still real frames to mutate.
     const requests: [Api<never, unknown>, (version: number) => unknown][] = [
       [ApiVersions, () => ({ clientSoftwareName: "fuzz", clientSoftwareVersion: "0" })],
@@ -137,7 +142,7 @@ test("response decoders survive random and mutated frames with ProtocolError onl
         transactionalId: null,
         acks: 1,
         timeoutMs: 5000,
-        topics: [{ topic, partitions: [{ partition: 0, records }] }],
+        topics: [{ topic, topicId, partitions: [{ partition: 0, records }] }],
       })],
       [CreateTopics, (v) => ({
         topics: [{

@@ -1,14 +1,19 @@
 /**
  * Produce (key 0): record batches for topic partitions. v3 is the first with RecordBatch v2 and
  * the oldest a Kafka 4 broker accepts; v9+ is flexible; v10+ answers NOT_LEADER_OR_FOLLOWER with
- * the new leader in tagged fields (KIP-951). v13 names topics by id and is not spoken here.
+ * the new leader in tagged fields (KIP-951); v13 (Kafka 4.1+) names each topic by its id, in the
+ * request and the response, instead of its name (KIP-516), and may answer UNKNOWN_TOPIC_ID.
  * With acks 0 the broker sends no response at all.
  *
  * @module
  */
 
+import { ProtocolError } from "../../errors.ts";
 import type { Api } from "../api.ts";
 import type { Reader, Writer } from "../primitives.ts";
+
+/** The first version that names topics by id only. */
+export const FIRST_TOPIC_ID_VERSION = 13;
 
 /**
  * Records for one partition: an encoded RecordBatch (or several, concatenated). The request frame
@@ -22,6 +27,8 @@ export interface PartitionProduceData {
 /** Records for one topic. */
 export interface TopicProduceData {
   topic: string;
+  /** The topic's id (16 bytes) from Metadata: what v13+ sends instead of the name. */
+  topicId?: Uint8Array;
   partitions: readonly PartitionProduceData[];
 }
 
@@ -67,9 +74,18 @@ export interface NodeEndpoint {
   rack: string | null;
 }
 
+/** Outcome for one topic: named by `topic` up to v12, by `topicId` from v13 (the other empty). */
+export interface TopicProduceResponse {
+  /** The topic's name; "" from v13. */
+  topic: string;
+  /** The topic's id from v13; null before. */
+  topicId: Uint8Array | null;
+  partitions: PartitionProduceResponse[];
+}
+
 /** Produce response body. */
 export interface ProduceResponse {
-  topics: { topic: string; partitions: PartitionProduceResponse[] }[];
+  topics: TopicProduceResponse[];
   throttleTimeMs: number;
   nodeEndpoints: NodeEndpoint[];
 }
@@ -115,12 +131,12 @@ function readPartition(p: Reader, version: number, flexible: boolean): Partition
   };
 }
 
-/** Produce v3–v12. */
+/** Produce v3–v13. */
 export const Produce: Api<ProduceRequest, ProduceResponse> = {
   name: "Produce",
   key: 0,
   minVersion: 3,
-  maxVersion: 12,
+  maxVersion: 13,
   firstFlexibleVersion: FIRST_FLEXIBLE,
 
   encodeRequest(w: Writer, request: ProduceRequest, version: number): void {
@@ -129,7 +145,14 @@ export const Produce: Api<ProduceRequest, ProduceResponse> = {
     else w.string(request.transactionalId);
     w.int16(request.acks).int32(request.timeoutMs);
     w.array(request.topics, flexible, (w, topic) => {
-      if (flexible) w.compactString(topic.topic);
+      if (version >= FIRST_TOPIC_ID_VERSION) {
+        if (!topic.topicId) {
+          throw new ProtocolError(
+            `Produce v${version} names topics by id: ${topic.topic} has none`,
+          );
+        }
+        w.uuid(topic.topicId);
+      } else if (flexible) w.compactString(topic.topic);
       else w.string(topic.topic);
       w.array(topic.partitions, flexible, (w, p) => {
         w.int32(p.partition);
@@ -145,11 +168,13 @@ export const Produce: Api<ProduceRequest, ProduceResponse> = {
 
   decodeResponse(r: Reader, version: number): ProduceResponse {
     const flexible = version >= FIRST_FLEXIBLE;
-    const topics = r.array(flexible, (t) => {
-      const topic = t.str(flexible);
+    const byId = version >= FIRST_TOPIC_ID_VERSION;
+    const topics = r.array(flexible, (t): TopicProduceResponse => {
+      const topicId = byId ? t.uuid().slice() : null;
+      const topic = byId ? "" : t.str(flexible);
       const partitions = t.array(flexible, (p) => readPartition(p, version, flexible), 14);
       if (flexible) t.taggedFields();
-      return { topic, partitions };
+      return { topic, topicId, partitions };
     }, 5);
     const throttleTimeMs = r.int32();
     const nodeEndpoints: NodeEndpoint[] = [];

@@ -1,9 +1,15 @@
-/** RecordAccumulator without a network: readiness, draining, backoff and expiry. */
+/**
+ * RecordAccumulator without a network: readiness, draining, backoff and expiry, and the partition
+ * load it measures for adaptive partitioning.
+ */
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TimeoutError } from "../../../src/errors.ts";
-import { RecordAccumulator } from "../../../src/producer/accumulator.ts";
+import {
+  type PartitionLoadListener,
+  RecordAccumulator,
+} from "../../../src/producer/accumulator.ts";
 import { BufferPool } from "../../../src/producer/buffer_pool.ts";
 import { ClusterMetadata } from "../../../src/client/cluster_metadata.ts";
 import { serializeRecord } from "../../../src/producer/record.ts";
@@ -130,5 +136,120 @@ test(
     const ready = acc.ready(metadata, 10);
     assert.equal(ready.readyNodes.size, 0);
     assert.deepEqual([...ready.unknownLeaderTopics], ["other"]);
+  },
+);
+
+/** A partition-load listener that keeps the last report per topic. */
+function loadRecorder() {
+  const reports = new Map<string, { sizes: number[] | null; ids: number[]; measured: number }>();
+  const listener: PartitionLoadListener = {
+    updatePartitionLoad(topic, queueSizes, partitionIds, length, measured) {
+      reports.set(topic, {
+        sizes: queueSizes && queueSizes.slice(0, length),
+        ids: partitionIds.slice(0, length),
+        measured,
+      });
+    },
+  };
+  return { reports, listener };
+}
+
+test("adaptive partitioning: ready() reports each partition's queue once all have had a batch", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
+  const metadata = cluster();
+  const { reports, listener } = loadRecorder();
+  const acc = new RecordAccumulator(
+    { batchSize: 1024, lingerMs: 100, deliveryTimeoutMs: 10_000, partitionLoad: listener },
+    new BufferPool(1 << 20, 1024),
+    () => {},
+  );
+  const big = () => record("v".repeat(1000)); // one per batch
+  for (let i = 0; i < 3; i++) acc.appendRecord(big(), 0, 0)!.catch(() => {});
+  acc.appendRecord(big(), 1, 0)!.catch(() => {});
+  acc.appendRecord(big(), 3, 0)!.catch(() => {});
+  acc.ready(metadata, 1);
+  assert.equal(reports.get("t")?.sizes, null, "partition 2 never had a batch: no counts yet");
+
+  acc.appendRecord(big(), 2, 0)!.catch(() => {});
+  acc.drain(metadata, [1], 1 << 20, 1); // node 1 takes the heads of partitions 0 and 2
+  acc.ready(metadata, 2);
+  const report = reports.get("t")!;
+  const byPartition = Object.fromEntries(report.ids.map((p, i) => [p, report.sizes![i]]));
+  assert.deepEqual(byPartition, { 0: 2, 1: 1, 2: 0, 3: 1 });
+  assert.equal(report.measured, 4);
+});
+
+test(
+  "adaptive partitioning: a leader that cannot take its ready batches for longer than the availability timeout is left out",
+  {
+    timeout: UNIT_TIMEOUT_MS,
+  },
+  () => {
+    const metadata = cluster(); // node 1 leads partitions 0 and 2, node 2 leads 1 and 3
+    const { reports, listener } = loadRecorder();
+    const acc = new RecordAccumulator(
+      {
+        batchSize: 1024,
+        lingerMs: 0,
+        deliveryTimeoutMs: 10_000,
+        partitionLoad: listener,
+        partitionerAvailabilityTimeoutMs: 500,
+      },
+      new BufferPool(1 << 20, 1024),
+      () => {},
+    );
+    for (let p = 0; p < 4; p++) acc.appendRecord(record(), p, 0)!.catch(() => {});
+    const idsAt = (nowMs: number) => {
+      acc.ready(metadata, nowMs);
+      return [...reports.get("t")!.ids].sort();
+    };
+    acc.updateNodeLatency(1, 0, true);
+    acc.updateNodeLatency(2, 0, true);
+    acc.updateNodeLatency(2, 500, false); // node 2 has kept batches waiting for 500 ms: still in
+    assert.deepEqual(idsAt(500), [0, 1, 2, 3]);
+    acc.updateNodeLatency(2, 501, false); // 501 ms: out
+    assert.deepEqual(idsAt(501), [0, 2]);
+    assert.equal(reports.get("t")!.measured, 4);
+    acc.updateNodeLatency(2, 700, true); // it took batches again: back in
+    assert.deepEqual(idsAt(700), [0, 1, 2, 3]);
+
+    // With the timeout at 0 (the default) no leader is ever left out.
+    const { reports: never, listener: neverListener } = loadRecorder();
+    const off = new RecordAccumulator(
+      { batchSize: 1024, lingerMs: 0, deliveryTimeoutMs: 10_000, partitionLoad: neverListener },
+      new BufferPool(1 << 20, 1024),
+      () => {},
+    );
+    for (let p = 0; p < 4; p++) off.appendRecord(record(), p, 0)!.catch(() => {});
+    off.updateNodeLatency(2, 0, true);
+    off.updateNodeLatency(2, 60_000, false);
+    off.ready(metadata, 60_000);
+    assert.equal(never.get("t")!.ids.length, 4);
+  },
+);
+
+test(
+  "an expired batch's error says why it never went out",
+  { timeout: UNIT_TIMEOUT_MS },
+  async () => {
+    const acc = new RecordAccumulator(
+      { batchSize: 1024, lingerMs: 0, deliveryTimeoutMs: 1000 },
+      new BufferPool(1 << 20, 1024),
+      () => {},
+    );
+    // Topic t now has 2 partitions (re-created with fewer); topic "gone" is not in metadata.
+    const metadata = new ClusterMetadata(300_000);
+    metadata.update(metadataResponse({ t: [1, -1] }), 0);
+    const gone = acc.appendRecord(record(), 3, 0)!;
+    const leaderless = acc.appendRecord(record(), 1, 0)!;
+    const missing = acc.appendRecord(serializeRecord({ topic: "gone", value: "v" }), 0, 0)!;
+    acc.expireBatches(1000, metadata);
+    await assert.rejects(
+      gone,
+      /t-3 expired: 1000 ms .*; topic t has 2 partition\(s\) now \(re-created\?\)$/,
+    );
+    await assert.rejects(leaderless, /t-1 expired: .*; no leader known$/);
+    await assert.rejects(missing, /gone-0 expired: .*; topic gone is not in the metadata$/);
   },
 );

@@ -23,6 +23,8 @@ test("defaults are the Java client's", { timeout: UNIT_TIMEOUT_MS }, () => {
   assert.equal(config.retryBackoffMaxMs, 1000);
   assert.equal(config.maxInFlightRequestsPerConnection, 5);
   assert.equal(config.metadataMaxAgeMs, 300_000);
+  assert.equal(config.partitionerAdaptivePartitioningEnable, true);
+  assert.equal(config.partitionerAvailabilityTimeoutMs, 0);
   assert.equal(resolveProducerConfig({ ...base, acks: "all" }).acks, -1);
   assert.equal(resolveProducerConfig({ ...base, acks: 0 }).acks, 0);
 });
@@ -84,6 +86,8 @@ const BAD_VALUES: Record<keyof ProducerConfig, unknown[]> = {
   socketConnectionSetupTimeoutMs: [0, 0.5, "10000"],
   partitioner: ["murmur2", 42, {}],
   partitionerIgnoreKeys: ["yes", 1],
+  partitionerAdaptivePartitioningEnable: ["true", 0, null],
+  partitionerAvailabilityTimeoutMs: [-1, 0.5, "0"],
   compressionType: ["lz5", "LZ4", 1, null],
   compressionLevel: ["9", 1.5, null],
   ssl: ["yes", 1, { ca: 42 }, { rejectUnauthorized: "no" }],

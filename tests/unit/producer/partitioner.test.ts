@@ -1,6 +1,6 @@
 /**
- * The partitioner: murmur2 against the vectors of Kafka's own unit tests, and the uniform sticky
- * partitioner of KIP-794. Against Kafka's Java code: tests/golden/murmur2.test.ts. No broker
+ * The partitioner: murmur2 against the vectors of Kafka's own unit tests, and the sticky
+ * partitioner of KIP-794, uniform and adaptive (draws weighted by the partitions' queues). Against Kafka's Java code: tests/golden/murmur2.test.ts. No broker
  * needed: the cross-check against librdkafka's `murmur2_random` partitioner (kcat) belongs to a
  * broker test.
  */
@@ -190,3 +190,103 @@ test(
     assert.throws(() => sticky.partition("new", NaN), RangeError);
   },
 );
+
+/** Draws `switches` new sticky partitions of `topic` (batchSize 1: one per record); counts each. */
+function drawCounts(sticky: StickyPartitioner, partitions: number, switches: number): number[] {
+  const counts = new Array<number>(partitions).fill(0);
+  for (let s = 0; s < switches; s++) counts[produce(sticky, "t", partitions, 1)]++;
+  return counts;
+}
+
+test("adaptive: a draw falls on the first entry of the cumulative table greater than it", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
+  // Queues 0, 3, 1 (longest + 1 = 4): weights 4, 1, 3, table 4, 5, 8. A uniform draw in [0, 8):
+  // 0-3 partition 0, 4 partition 1, 5-7 partition 2 (the example of Java's BuiltInPartitioner).
+  const draws = [0, 3, 4, 5, 7].map((n) => (n + 0.5) / 8);
+  const sticky = new StickyPartitioner({ batchSize: 1, random: scripted(draws) });
+  sticky.updatePartitionLoad("t", [0, 3, 1], [0, 1, 2], 3, 3);
+  assert.deepEqual(draws.map(() => produce(sticky, "t", 3, 1)), [0, 0, 1, 2, 2]);
+
+  // The table maps entries to partition ids, not indexes.
+  const ids = new StickyPartitioner({ batchSize: 1, random: scripted(draws) });
+  ids.updatePartitionLoad("t", [0, 3, 1], [5, 2, 7], 3, 8);
+  assert.deepEqual(draws.map(() => produce(ids, "t", 8, 1)), [5, 5, 2, 7, 7]);
+});
+
+test("adaptive: partitions are drawn in inverse proportion to their queues (seeded)", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
+  const sticky = new StickyPartitioner({ batchSize: 1, random: seededRandom(794) });
+  // Partition 1's leader is slow: 9 batches wait there, none elsewhere. Weights 10, 1, 10, 10.
+  sticky.updatePartitionLoad("t", [0, 9, 0, 0], [0, 1, 2, 3], 4, 4);
+  const switches = 31_000;
+  const counts = drawCounts(sticky, 4, switches);
+  // Expected 10,000, 1,000, 10,000, 10,000; standard deviations about 80 and 31.
+  for (const p of [0, 2, 3]) assert.ok(Math.abs(counts[p] - 10_000) < 500, `${counts}`);
+  assert.ok(Math.abs(counts[1] - 1000) < 200, `${counts}`);
+
+  // Load updates apply from the next draw on: equal queues again, uniform again.
+  sticky.updatePartitionLoad("t", [2, 2, 2, 2], [0, 1, 2, 3], 4, 4);
+  const uniform = drawCounts(sticky, 4, 8000);
+  for (const c of uniform) assert.ok(Math.abs(c - 2000) < 200, `${uniform}`);
+});
+
+test("adaptive: left-out partitions are never drawn, even with equal queues", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
+  const sticky = new StickyPartitioner({ batchSize: 1, random: seededRandom(3) });
+  // 6 partitions measured, 2 and 5 left out (no leader, or a leader past the availability timeout).
+  sticky.updatePartitionLoad("t", [1, 1, 1, 1], [0, 1, 3, 4], 4, 6);
+  const counts = drawCounts(sticky, 6, 4000);
+  assert.equal(counts[2], 0);
+  assert.equal(counts[5], 0);
+  for (const p of [0, 1, 3, 4]) assert.ok(counts[p] > 800, `${counts}`);
+});
+
+test("adaptive: no counts, one partition or none left means uniform draws over the available", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
+  const sticky = new StickyPartitioner({ batchSize: 1, random: seededRandom(11) });
+  const available = [0, 1, 2, 3];
+  const draws = (n: number) => {
+    const counts = [0, 0, 0, 0];
+    for (let s = 0; s < n; s++) {
+      const p = sticky.partition("t", 4, available);
+      sticky.recordAppended("t", p, 1);
+      counts[p]++;
+    }
+    return counts;
+  };
+  const skewed = [0, 50, 50, 50];
+  sticky.updatePartitionLoad("t", skewed, [0, 1, 2, 3], 4, 4);
+  assert.ok(draws(1000)[0] > 900, "weights 51, 1, 1, 1");
+  for (
+    const [sizes, length, measured] of [
+      [null, 0, 4], // not every partition has had a batch yet
+      [skewed, 0, 4], // every leader left out
+      [[0], 1, 1], // a single partition
+    ] as const
+  ) {
+    sticky.updatePartitionLoad("t", sizes, [0, 1, 2, 3], length, measured);
+    const counts = draws(4000);
+    for (const c of counts) assert.ok(Math.abs(c - 1000) < 150, `${sizes} ${length}: ${counts}`);
+    sticky.updatePartitionLoad("t", skewed, [0, 1, 2, 3], 4, 4);
+  }
+  // Counts for a topic never partitioned here only prepare its first draw.
+  const fresh = new StickyPartitioner({ batchSize: 1, random: scripted([0.5]) });
+  fresh.updatePartitionLoad("new", [9, 0], [0, 1], 2, 2);
+  assert.equal(fresh.partition("new", 2), 1);
+  fresh.updatePartitionLoad("other", null, [], 0, 0);
+  assert.equal(fresh.currentPartition("other"), -1);
+});
+
+test("adaptive: a weighted draw beyond the partition count (a re-created topic) is redrawn", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
+  const sticky = new StickyPartitioner({ batchSize: 1, random: scripted([0.9, 0.5]) });
+  // Counts from the old topic of 6 partitions; the topic now has 2.
+  sticky.updatePartitionLoad("t", [5, 5, 5, 5, 5, 0], [0, 1, 2, 3, 4, 5], 6, 6);
+  const p = sticky.partition("t", 2);
+  assert.ok(p === 0 || p === 1, `${p}`);
+});

@@ -1,14 +1,16 @@
 /**
  * Produce frames refer to their record batches rather than copying them: the frame's chunks hold
  * each batch array itself, and joined they are the bytes a frame with copied batches has, at every
- * version, with any topic names and transactional id.
+ * version, with any topic names and transactional id. v13 names topics by id: a request without
+ * one fails to encode rather than naming no topic.
  */
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeRequestFrame } from "../../../src/protocol/header.ts";
+import { ProtocolError } from "../../../src/errors.ts";
 import { Produce, type ProduceRequest } from "../../../src/protocol/messages/produce.ts";
-import { Writer } from "../../../src/protocol/primitives.ts";
+import { Reader, Writer } from "../../../src/protocol/primitives.ts";
 import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
 
 /** A writer that copies what it is asked to append by reference. */
@@ -45,6 +47,7 @@ function request(transactionalId: string | null, topics: string[], batch: number
     timeoutMs: 30_000,
     topics: topics.map((topic, t) => ({
       topic,
+      topicId: Uint8Array.from({ length: 16 }, (_, i) => i * 16 + t),
       partitions: Array.from({ length: t + 1 }, (_, partition) => ({
         partition,
         records: Uint8Array.from({ length: batch + partition * 17 }, (_, i) => (i * 31 + t) & 0xff),
@@ -84,3 +87,47 @@ for (const [name, req] of cases) {
     }
   });
 }
+
+test("Produce v13 sends the topic id where v12 sends the name, and reads ids back", {
+  timeout: UNIT_TIMEOUT_MS,
+}, () => {
+  const req = request(null, ["orders"], 10);
+  const topicId = req.topics[0].topicId!;
+  const v12 = joined(encodeRequestFrame(Produce, 12, 7, "kafka-edge", req).chunks);
+  const v13 = joined(encodeRequestFrame(Produce, 13, 7, "kafka-edge", req).chunks);
+  const contains = (frame: Uint8Array, bytes: Uint8Array) =>
+    frame.some((_, i) => bytes.every((b, j) => frame[i + j] === b));
+  const name = new TextEncoder().encode("orders");
+  assert.ok(contains(v12, name) && !contains(v12, topicId), "v12: the name, no id");
+  assert.ok(contains(v13, topicId) && !contains(v13, name), "v13: the id, no name");
+  assert.equal(v13.length, v12.length - (1 + name.length) + 16);
+
+  const { topicId: _, ...nameOnly } = req.topics[0];
+  assert.throws(
+    () => encodeRequestFrame(Produce, 13, 7, "kafka-edge", { ...req, topics: [nameOnly] }),
+    (error: unknown) => error instanceof ProtocolError && /orders has none/.test(error.message),
+  );
+
+  // A v13 response: one topic by id, one partition (index 2, no error, offset 41), throttle 0.
+  const response = new Uint8Array([
+    2, // topics: 1 (compact)
+    ...topicId,
+    2, // partitions: 1
+    ...[0, 0, 0, 2], // index
+    ...[0, 0], // error code
+    ...[0, 0, 0, 0, 0, 0, 0, 41], // base offset
+    ...new Array(8).fill(0xff), // log append time -1
+    ...new Array(8).fill(0), // log start offset 0
+    1, // record errors: none
+    0, // error message: null
+    0, // partition tagged fields
+    0, // topic tagged fields
+    ...[0, 0, 0, 0], // throttle time
+    0, // tagged fields
+  ]);
+  const decoded = Produce.decodeResponse(new Reader(response), 13);
+  assert.deepEqual(decoded.topics[0].topicId, topicId);
+  assert.equal(decoded.topics[0].topic, "");
+  assert.equal(decoded.topics[0].partitions[0].partition, 2);
+  assert.equal(decoded.topics[0].partitions[0].baseOffset, 41n);
+});

@@ -60,7 +60,11 @@ const requests: { api: Api<unknown, unknown>; request: unknown }[] = [
       transactionalId: "tx",
       acks: -1,
       timeoutMs: 30_000,
-      topics: [{ topic: "t", partitions: [{ partition: 0, records }, { partition: 3, records }] }],
+      topics: [{
+        topic: "t",
+        topicId: Uint8Array.from({ length: 16 }, (_, i) => 16 - i),
+        partitions: [{ partition: 0, records }, { partition: 3, records }],
+      }],
     },
   },
   {
@@ -171,6 +175,7 @@ const responses: Record<string, Struct> = {
   Produce: {
     responses: [{
       name: "t",
+      topicId: Uint8Array.from({ length: 16 }, (_, i) => 16 - i),
       partitionResponses: [{
         index: 3,
         errorCode: 6,
