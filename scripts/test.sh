@@ -17,9 +17,11 @@
 # produce from Node, Bun and Deno, ~60 s) the npm package, and tests/scripts/ the demo, not the
 # runtime running them: Deno only.
 #
-# When the selected tests include tests/compat/, older brokers (Kafka 2.1.1 on ZooKeeper, 3.9.1)
-# start beside the main one, once for all runtimes: KAFKA_BOOTSTRAP_2_1_1, KAFKA_BOOTSTRAP_3_9_1
-# (either set already is used as it is). For tests/telemetry/, a 4.x broker with a client-telemetry
+# When the selected tests include tests/compat/ or tests/eos/, older brokers (Kafka 2.1.1 on
+# ZooKeeper, 3.9.1) start beside the main one, once for all runtimes: KAFKA_BOOTSTRAP_2_1_1,
+# KAFKA_BOOTSTRAP_3_9_1 (either set already is used as it is). tests/eos/ also gets a 4.x broker
+# with the transaction protocol v1 that forgets producers idle for 5 s: KAFKA_BOOTSTRAP_EOS. Every
+# 4.x broker started here looks for timed-out transactions every 0.5 s (Kafka's default: 10 s). For tests/telemetry/, a 4.x broker with a client-telemetry
 # receiver (tests/telemetry/TelemetryReceiver.java, compiled here) that writes what clients push
 # to a file: KAFKA_TELEMETRY_BOOTSTRAP and KAFKA_TELEMETRY_FILE.
 #
@@ -84,9 +86,14 @@ start_extra() {
   extra_pids+=($!)
 }
 
-if grep -q '^tests/compat/' <<<"$all_files"; then
+if grep -q -E '^tests/(compat|eos)/' <<<"$all_files"; then
   [[ -n ${KAFKA_BOOTSTRAP_2_1_1:-} ]] || start_extra kafka-2.1.1 --kafka 2.1.1
   [[ -n ${KAFKA_BOOTSTRAP_3_9_1:-} ]] || start_extra kafka-3.9.1 --kafka 3.9.1
+fi
+txn_check=(--set transaction.abort.timed.out.transaction.cleanup.interval.ms=500)
+if grep -q '^tests/eos/' <<<"$all_files" && [[ -z ${KAFKA_BOOTSTRAP_EOS:-} ]]; then
+  start_extra eos --feature transaction.version=1 "${txn_check[@]}" \
+    --set producer.id.expiration.ms=5000 --set producer.id.expiration.check.interval.ms=500
 fi
 if grep -q '^tests/telemetry/' <<<"$all_files" && [[ -z ${KAFKA_TELEMETRY_BOOTSTRAP:-} ]]; then
   receiver=$brokers_root/telemetry-receiver
@@ -104,7 +111,7 @@ elif [[ -z "${KAFKA_BOOTSTRAP:-}" ]]; then
   # --secure adds the TLS and SASL listeners (ports P+2..P+6) that tests/security/ uses; their
   # addresses, the CA and the test user come from the broker's secure.env.
   KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh start --dir "$brokers_root/main" --secure \
-    --port "${KAFKA_TEST_PORT:-auto}")
+    --port "${KAFKA_TEST_PORT:-auto}" "${txn_check[@]}")
   export KAFKA_BOOTSTRAP
   set -a
   # shellcheck disable=SC1091
@@ -123,6 +130,7 @@ for i in "${!extra_names[@]}"; do
     export "KAFKA_BOOTSTRAP_${version//./_}=$bootstrap"
     ;;
   telemetry) export KAFKA_TELEMETRY_BOOTSTRAP=$bootstrap ;;
+  eos) export KAFKA_BOOTSTRAP_EOS=$bootstrap ;;
   esac
   echo "$name broker at $bootstrap" >&2
 done

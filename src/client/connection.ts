@@ -84,6 +84,7 @@ export class Connection {
   #socket: TransportConnection | null = null;
   #nextCorrelationId = 0;
   #versions: ReadonlyMap<number, VersionRange> = new Map();
+  #features: ReadonlyMap<string, number> = new Map();
   #closedError: Error | null = null;
   #onClose: ((error: Error) => void) | null = null;
   #onReauthenticated: (() => void) | null = null;
@@ -154,6 +155,14 @@ export class Connection {
   /** Called when a re-authentication succeeded and the connection takes requests again. */
   set onReauthenticated(listener: (() => void) | null) {
     this.#onReauthenticated = listener;
+  }
+
+  /**
+   * The cluster's finalized feature levels as this broker reported them in ApiVersions, e.g.
+   * `transaction.version` (empty for brokers before Kafka 2.7 or ApiVersions v3).
+   */
+  get finalizedFeatures(): ReadonlyMap<string, number> {
+    return this.#features;
   }
 
   /** The version of `api` to use with this broker (throws if none is shared). */
@@ -272,6 +281,7 @@ export class Connection {
       throw new KafkaBrokerError(response.errorCode, "ApiVersions");
     }
     this.#versions = response.apiVersions;
+    this.#features = response.finalizedFeatures;
   }
 
   /** Runs the SASL exchange and schedules its renewal if the broker limits the session. */

@@ -350,15 +350,19 @@ export class RecordAccumulator {
     queue.splice(at, 0, batch);
   }
 
-  /** Replaces a batch the broker found too large by one batch per record, at its queue's head. */
-  splitAndReenqueue(batch: ProducerBatch): void {
-    if (!this.#incomplete.delete(batch)) return;
+  /**
+   * Replaces a batch the broker found too large by one batch per record, at its queue's head;
+   * returns the parts.
+   */
+  splitAndReenqueue(batch: ProducerBatch): ProducerBatch[] {
+    if (!this.#incomplete.delete(batch)) return [];
     const parts = batch.split();
     if (batch.pooled) this.#pool.deallocate(batch.buffer);
     for (const part of parts) {
       this.#incomplete.add(part);
       this.reenqueue(part);
     }
+    return parts;
   }
 
   /** Stops `drain` from taking the partition's next batch (one request in flight). */
@@ -371,18 +375,22 @@ export class RecordAccumulator {
   }
 
   /**
-   * Removes and fails queued batches older than `deliveryTimeoutMs`; `metadata`, when given,
-   * lets the error say why a batch never went out (its partition has no leader, or is gone).
+   * Removes and fails queued batches older than `deliveryTimeoutMs`, and returns them; `metadata`,
+   * when given, lets the error say why a batch never went out (its partition has no leader, or is
+   * gone).
    */
-  expireBatches(nowMs: number, metadata?: ClusterMetadata): void {
+  expireBatches(nowMs: number, metadata?: ClusterMetadata): ProducerBatch[] {
+    const expired: ProducerBatch[] = [];
     for (const partitions of this.#queues.values()) {
       for (const queue of partitions.values()) {
         while (queue.length > 0 && nowMs - queue[0].createdMs >= this.#options.deliveryTimeoutMs) {
           const batch = queue.shift()!;
           this.complete(batch, this.#expiryError(batch, nowMs, metadata));
+          expired.push(batch);
         }
       }
     }
+    return expired;
   }
 
   /** Milliseconds until the oldest queued batch expires. */
@@ -472,10 +480,21 @@ export class RecordAccumulator {
     this.#closing = true;
   }
 
-  /** Fails the batches queued (not in flight) for one partition. */
-  failQueued(topic: string, partition: number, error: Error): void {
-    const queue = this.#queues.get(topic)?.get(partition);
-    for (const batch of queue?.splice(0) ?? []) this.complete(batch, error);
+  /**
+   * Fails the queued batches that were never sent (a transaction that must be aborted). Batches
+   * queued for a retry stay: their earlier attempt may be in the log, and their outcome counts.
+   */
+  failUndrained(error: Error): void {
+    for (const partitions of this.#queues.values()) {
+      for (const queue of partitions.values()) {
+        const undrained = queue.filter((batch) => batch.attempts === 0);
+        if (undrained.length === 0) continue;
+        const retries = queue.filter((batch) => batch.attempts > 0);
+        queue.length = 0;
+        queue.push(...retries);
+        for (const batch of undrained) this.complete(batch, error);
+      }
+    }
   }
 
   /** Fails every batch not yet acknowledged. */

@@ -8,6 +8,7 @@
  */
 
 import type { Logger } from "../logger.ts";
+import { callListener } from "./user_code.ts";
 
 /** A connection to a broker opened (`connect`) or closed (`disconnect`). */
 export interface ConnectionEvent {
@@ -156,15 +157,6 @@ export class ProducerEvents {
   /** Calls each listener; one that throws is logged, never allowed to break the producer. */
   emit<E extends keyof ProducerEventMap>(event: E, payload: ProducerEventMap[E]): void {
     const lists = this.#listeners as Record<E, ProducerEventListener<E>[] | undefined>;
-    for (const listener of lists[event] ?? []) {
-      try {
-        listener(payload);
-      } catch (error) {
-        this.#logger.error("a producer event listener threw", {
-          event,
-          error: String(error),
-        });
-      }
-    }
+    for (const listener of lists[event] ?? []) callListener(listener, payload, event, this.#logger);
   }
 }

@@ -17,6 +17,7 @@ import type { BatchAcknowledgement } from "./accumulator.ts";
 import { ProducerEvents } from "./events.ts";
 import { ProducerMetrics } from "./metrics.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
+import { guardedLogger } from "./user_code.ts";
 
 /** Metrics, events and logs of one producer. */
 export class Instrumentation implements NetworkObserver, MetadataObserver {
@@ -24,9 +25,10 @@ export class Instrumentation implements NetworkObserver, MetadataObserver {
   readonly events: ProducerEvents;
   readonly logger: Logger;
 
+  /** `logger` is the user's: it is guarded here, so it may throw. */
   constructor(logger: Logger) {
-    this.logger = logger;
-    this.events = new ProducerEvents(logger);
+    this.logger = guardedLogger(logger);
+    this.events = new ProducerEvents(this.logger);
   }
 
   connected(nodeId: number, endpoint: Endpoint): void {

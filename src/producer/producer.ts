@@ -14,9 +14,9 @@ import { abortable, Deferred, WakeSignal } from "../async.ts";
 import { Fifo } from "../fifo.ts";
 import {
   AbortError,
-  type AuthenticationError,
   BufferExhaustedError,
   InvalidRecordError,
+  type KafkaEdgeError,
   ProducerClosedError,
   RecordTooLargeError,
   TransactionStateError,
@@ -65,6 +65,7 @@ import {
 import { sendAll } from "./send_batch.ts";
 import { ClientTelemetry } from "./telemetry.ts";
 import type { RecordSubmitter } from "./submitter.ts";
+import { callPartitioner } from "./user_code.ts";
 import { recordWritable, type WritableRecord } from "./writable.ts";
 
 /** A partition as `partitionsFor` reports it. */
@@ -130,8 +131,11 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
   readonly #blocked = new Fifo<BlockedSend>();
   #blockedDrained: Deferred<void> | null = null;
   #closing: Promise<void> | null = null;
-  /** A failed authentication: every send from then on rejects with it. */
-  #fatalError: AuthenticationError | null = null;
+  /**
+   * An error that ended the producer (a failed authentication; for an idempotent or transactional
+   * producer, an error its Java counterpart calls fatal): every send from then on rejects with it.
+   */
+  #fatalError: KafkaEdgeError | null = null;
 
   /** Validates `config` (throws {@link ConfigError} naming the field) and starts the sender. */
   constructor(config: ProducerConfig<K, V>) {
@@ -186,14 +190,20 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
       instrumentation,
       wakeup,
     );
-    const idempotence = resolved.enableIdempotence ? new Idempotence() : null;
-    this.#transactions = resolved.transactionalId === undefined ? null : new Transactions(
-      { ...resolved, transactionalId: resolved.transactionalId },
+    const transactional = resolved.transactionalId !== undefined;
+    const idempotence = resolved.enableIdempotence
+      ? new Idempotence(transactional, (error) => this.#transactions?.unresolved(error))
+      : null;
+    this.#transactions = !transactional ? null : new Transactions(
+      { ...resolved, transactionalId: resolved.transactionalId! },
       this.#network,
       this.#metadata,
       idempotence!,
-      wakeup,
-      (topic, partition, error) => this.#accumulator.failQueued(topic, partition, error),
+      {
+        wake: wakeup,
+        failUndrained: (error) => this.#accumulator.failUndrained(error),
+        fatal: (error) => this.#failFatally(error),
+      },
     );
     // A transactional producer gets its id from initTransactions() instead.
     const producerIds = idempotence && !this.#transactions
@@ -219,6 +229,8 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
         transactions: this.#transactions,
         compressor,
         instrumentation,
+        onFatal: (error) =>
+          this.#transactions ? this.#transactions.fatal(error) : this.#failFatally(error),
       },
       this.#wake,
     );
@@ -464,9 +476,9 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     this.#instrumentation.logger.info("producer closed", { clientId: this.#config.clientId });
   }
 
-  /** Authentication failed: reject everything waiting and buffered with the error. */
-  #failFatally(error: AuthenticationError): void {
-    this.#fatalError = error;
+  /** The producer cannot go on: reject everything waiting and buffered with the error. */
+  #failFatally(error: KafkaEdgeError): void {
+    this.#fatalError ??= error;
     for (const blocked of this.#blocked.drain()) blocked.reject(error);
     this.#metadata.abortWaiters(error);
     this.#pool.cancelWait();
@@ -510,7 +522,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     if (record.partition !== undefined) {
       partition = record.partition;
     } else if (this.#config.partitioner) {
-      partition = this.#config.partitioner({
+      partition = callPartitioner(this.#config.partitioner, {
         topic: record.topic,
         key: dataBytes(record.key),
         value: dataBytes(record.value),

@@ -16,6 +16,7 @@ import {
   type RecordHeader,
 } from "../protocol/record_batch.ts";
 import type { BatchCompressor } from "./batch_compressor.ts";
+import type { BatchSequence } from "./partition_sequences.ts";
 import type { RecordMetadata } from "./record.ts";
 
 /** Settles a record's delivery promise with where it was written. */
@@ -58,6 +59,13 @@ export class ProducerBatch {
   lastAttemptMs = 0;
   /** Not to be sent again before this time (retry backoff). */
   retryNotBeforeMs = 0;
+  /**
+   * The idempotent producer's id, epoch and first sequence for this batch, given when it is first
+   * drained and kept across retries (idempotence.ts); null before, or without idempotence.
+   */
+  sequence: BatchSequence | null = null;
+  /** The sequence was renumbered from 0 under a new epoch after it was first sent. */
+  sequenceReset = false;
   /**
    * Requests carrying this batch that have not settled: their connection may still hold the
    * batch's bytes by reference (request frames do not copy them), so its buffer goes back to
@@ -198,11 +206,6 @@ export class ProducerBatch {
     return this.#bytes;
   }
 
-  /** The header the batch was last closed with, if it was. */
-  get header(): BatchHeader | undefined {
-    return this.#header;
-  }
-
   /**
    * Resolves every record's promise: offsets follow `baseOffset` (-1n when unknown, acks 0);
    * timestamps are the records' own unless the broker set a log append time.
@@ -261,8 +264,9 @@ export class ProducerBatch {
       );
       part.#writer.tryAppend(r.timestamp, r.key, r.value, r.headers);
       // An idempotent batch's records keep their sequence numbers in the parts.
-      const sequence = this.#header?.baseSequence ?? -1;
-      if (sequence >= 0) part.#header = { ...this.#header, baseSequence: sequence + i };
+      const sequence = this.sequence;
+      if (sequence) part.sequence = { ...sequence, baseSequence: sequence.baseSequence + i };
+      part.sequenceReset = this.sequenceReset;
       part.#resolves.push(this.#resolves[i]);
       part.#rejects.push(this.#rejects[i]);
       part.#timestamps.push(r.timestamp);

@@ -1,7 +1,7 @@
 /**
- * Gets the idempotent (not transactional) producer its producer id, and a new epoch when the
- * sequences must restart (KIP-360): InitProducerId to the least loaded broker once one is needed
- * and nothing of the old epoch is in flight, retried with backoff. The sender's loop calls
+ * Gets the idempotent (not transactional) producer its producer id: InitProducerId to the least
+ * loaded broker, at the start and when the epoch runs out (the idempotent producer bumps its
+ * epoch itself otherwise, see idempotence.ts), retried with backoff. The sender's loop calls
  * {@link ProducerIdRequester.poll} each turn while the producer has no usable id; a transactional
  * producer gets its id from `initTransactions()` instead.
  *
@@ -65,24 +65,27 @@ export class ProducerIdRequester {
     if (nowMs < this.#retryAtMs) return this.#retryAtMs - nowMs;
     const target = this.#nodes.leastLoadedNode(nowMs);
     if ("sleepMs" in target) return target.sleepMs;
-    const current = idempotence.initRequest();
+    idempotence.initRequest();
     this.#network.connection(target.node)!.request(InitProducerId, {
       transactionalId: null,
       transactionTimeoutMs: this.#options.transactionTimeoutMs,
-      ...current,
+      producerId: -1n,
+      producerEpoch: -1,
     }).then((response) => {
       if (response.errorCode !== ErrorCode.NONE) {
         throw new KafkaBrokerError(response.errorCode, "InitProducerId");
       }
+      return response;
+    }).then((response) => {
       this.#failures = 0;
       idempotence.initialized(response.producerId, response.producerEpoch);
       this.#instrumentation.producerIdAssigned(response.producerId, response.producerEpoch);
-    }).catch((error) => {
-      this.#instrumentation.backgroundFailed("producerId", error);
+    }, (error) => {
       idempotence.initFailed();
       this.#failures++;
       this.#retryAtMs = Date.now() +
         backoffMs(this.#failures, this.#options.retryBackoffMs, this.#options.retryBackoffMaxMs);
+      this.#instrumentation.backgroundFailed("producerId", error);
       if (error instanceof KafkaEdgeError && !error.retriable) this.#onFatal(error);
     }).finally(this.#wake);
     return Infinity;

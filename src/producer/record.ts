@@ -5,8 +5,9 @@
  * @module
  */
 
-import { InvalidRecordError, SerializationError } from "../errors.ts";
+import { InvalidRecordError } from "../errors.ts";
 import { type BatchData, estimateRecordSize, type RecordHeader } from "../protocol/record_batch.ts";
+import { callSerializer } from "./user_code.ts";
 
 /** A key, value or header value: text (sent as UTF-8) or raw bytes. */
 export type RecordData = string | Uint8Array;
@@ -74,7 +75,9 @@ const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 function checkData(data: unknown, what: string): BatchData {
   if (data === null || data === undefined) return null;
   if (typeof data === "string" || data instanceof Uint8Array) return data;
-  throw new InvalidRecordError(`${what} must be a string, a Uint8Array or null`);
+  throw new InvalidRecordError(
+    `${what} must be a string, a Uint8Array or null, got ${describe(data)}`,
+  );
 }
 
 function serialize<T>(
@@ -84,14 +87,7 @@ function serialize<T>(
   what: "key" | "value",
 ): unknown {
   if (serializer === undefined || data === null || data === undefined) return data;
-  try {
-    return serializer(data, topic);
-  } catch (error) {
-    throw new SerializationError(
-      `${what}Serializer failed for a record to ${topic}: ${(error as Error)?.message ?? error}`,
-      { cause: error },
-    );
-  }
+  return callSerializer(serializer, data, topic, what);
 }
 
 /** Bytes of a key or value (for callers that need bytes, such as a custom partitioner). */
@@ -101,10 +97,19 @@ export function dataBytes(data: BatchData): Uint8Array | null {
 
 function toHeaders(headers: RecordHeaders | undefined): RecordHeader[] {
   if (headers === undefined) return NO_HEADERS;
+  if (typeof headers !== "object" || headers === null) {
+    throw new InvalidRecordError(
+      `headers must be an object or an array of [name, value] pairs, got ${describe(headers)}`,
+    );
+  }
   const pairs = Array.isArray(headers)
     ? headers as readonly (readonly [string, RecordData])[]
     : Object.entries(headers as Readonly<Record<string, RecordData>>);
-  return pairs.map(([name, value]): RecordHeader => {
+  return pairs.map((pair): RecordHeader => {
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      throw new InvalidRecordError(`headers: each item must be a [name, value] pair`);
+    }
+    const [name, value] = pair;
     if (typeof name !== "string") throw new InvalidRecordError("header names must be strings");
     return [encoder.encode(name), dataBytes(checkData(value, `header "${name}"`))];
   });
@@ -112,13 +117,52 @@ function toHeaders(headers: RecordHeaders | undefined): RecordHeader[] {
 
 function toTimestamp(timestamp: ProducerRecord["timestamp"]): number {
   if (timestamp === undefined) return Date.now();
-  const ms = timestamp instanceof Date ? timestamp.getTime() : Number(timestamp);
+  const ms = timestamp instanceof Date
+    ? timestamp.getTime()
+    : typeof timestamp === "number" || typeof timestamp === "bigint"
+    ? Number(timestamp)
+    : NaN;
   if (!Number.isSafeInteger(ms) || ms < 0) {
     throw new InvalidRecordError(
-      `timestamp must be a non-negative integer of ms, got ${timestamp}`,
+      `timestamp must be a non-negative integer of ms (number, bigint or Date), got ${
+        describe(timestamp)
+      }`,
     );
   }
   return ms;
+}
+
+/** A value as an error message shows it. */
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" && value !== null ? "an object" : String(value);
+}
+
+/**
+ * Throws for a field a {@link ProducerRecord} does not have, e.g. kafkajs's `messages` (plain
+ * JavaScript callers). A switch, not a Set: 5 ns a record instead of 13 (Deno, `deno bench`).
+ */
+function checkFields(record: object): void {
+  for (const field in record) {
+    switch (field) {
+      case "topic":
+      case "key":
+      case "value":
+      case "headers":
+      case "partition":
+      case "timestamp":
+        continue;
+    }
+    const hint = field === "messages"
+      ? " (kafkajs's send({ topic, messages }) is sendBatch() here, or one send() per record)"
+      : "";
+    throw new InvalidRecordError(
+      `a record has no field "${field}"${hint}: its fields are topic, key, value, headers, ` +
+        "partition, timestamp",
+    );
+  }
 }
 
 // Most producers send to one topic over and over: the last name found legal is not matched
@@ -153,13 +197,19 @@ export function serializeRecord<K, V>(
   record: ProducerRecord<K, V>,
   serializers: Serializers<K, V> = {},
 ): SerializedRecord {
-  if (typeof record !== "object" || record === null) {
+  if (typeof record !== "object" || record === null || Array.isArray(record)) {
     throw new InvalidRecordError("a record must be an object with at least a topic and a value");
   }
+  checkFields(record);
   validateTopic(record.topic);
+  if (record.value === undefined) {
+    throw new InvalidRecordError("a record needs a value (null for a tombstone)");
+  }
   const partition = record.partition;
   if (partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {
-    throw new InvalidRecordError(`partition must be a non-negative integer, got ${partition}`);
+    throw new InvalidRecordError(
+      `partition must be a non-negative integer, got ${describe(partition)}`,
+    );
   }
   const key = checkData(
     serialize(serializers.keySerializer, record.key, record.topic, "key"),

@@ -19,6 +19,7 @@ import { KafkaBrokerError, KafkaEdgeError, ProducerFencedError, ProtocolError } 
 import {
   FIRST_TOPIC_ID_VERSION,
   type PartitionProduceData,
+  type PartitionProduceResponse,
   Produce,
   type ProduceRequest,
   type ProduceResponse,
@@ -29,17 +30,19 @@ import type { BatchCompressor } from "./batch_compressor.ts";
 import type { Idempotence } from "./idempotence.ts";
 import type { Instrumentation } from "./instrumentation.ts";
 import type { ProducerIdRequester } from "./producer_id.ts";
-import { FENCED, type Transactions } from "./transactions.ts";
+import type { Transactions } from "./transactions.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 
 /**
- * Errors after which the broker no longer accepts this producer's sequences. The epoch is bumped
- * and the batch retried.
+ * Produce errors that end an idempotent or transactional producer, as in the Java client
+ * (`TransactionManager.maybeTransitionToErrorState`): every pending and later send fails.
  */
-const LOST_SEQUENCE_STATE = new Set<number>([
-  ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-  ErrorCode.INVALID_PRODUCER_EPOCH,
-  ErrorCode.UNKNOWN_PRODUCER_ID,
+const PRODUCER_FATAL = new Set<number>([
+  ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+  ErrorCode.UNSUPPORTED_VERSION,
+  ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+  ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+  ErrorCode.PRODUCER_FENCED,
 ]);
 
 /** The last Produce version of the transaction protocol that adds partitions explicitly. */
@@ -80,6 +83,8 @@ export interface SenderOptions {
   compressor: BatchCompressor | null;
   /** Metrics, events and logs. */
   instrumentation: Instrumentation;
+  /** An error that ends the producer (idempotent or transactional): everything fails with it. */
+  onFatal: (error: KafkaEdgeError) => void;
 }
 
 /** Drives batches from the accumulator to the brokers. */
@@ -161,6 +166,7 @@ export class Sender {
 
     const metadataSleep = this.#metadataUpdater.poll(nowMs);
     const { idempotence, transactions } = this.#options;
+    idempotence?.poll();
     let producerIdSleep = Infinity;
     if (idempotence && !idempotence.ready) {
       producerIdSleep = this.#options.producerIds?.poll(nowMs) ?? Infinity;
@@ -183,9 +189,15 @@ export class Sender {
         : undefined,
     );
     transactions?.maybeAddPartitions();
-    accumulator.expireBatches(nowMs, this.#metadata);
+    // A batch sent before and expired in the queue may be in the log: its partition is unresolved.
+    for (const batch of accumulator.expireBatches(nowMs, this.#metadata)) {
+      idempotence?.failed(batch, null);
+    }
     for (const batch of this.#inFlight) {
-      if (accumulator.expireIfDue(batch, nowMs)) this.#inFlight.delete(batch);
+      if (accumulator.expireIfDue(batch, nowMs)) {
+        this.#inFlight.delete(batch);
+        idempotence?.expiredInFlight(batch);
+      }
     }
     for (const [node, batches] of drained) this.#sendProduce(node, batches, nowMs);
 
@@ -209,25 +221,37 @@ export class Sender {
 
   #sendProduce(node: number, batches: ProducerBatch[], nowMs: number): void {
     const connection = this.#network.connection(node)!;
-    const instrumentation = this.#options.instrumentation;
+    const transactions = this.#options.transactions;
     const topics = new Map<string, TopicProduceData & { partitions: PartitionProduceData[] }>();
     let topicIdsKnown = true;
+    for (const batch of batches) {
+      if (topics.has(batch.topic)) continue;
+      // The id as metadata has it now: a retry after UNKNOWN_TOPIC_ID takes the new one.
+      const topicId = this.#metadata.topicId(batch.topic);
+      if (!topicId) topicIdsKnown = false;
+      topics.set(batch.topic, { topic: batch.topic, topicId, partitions: [] });
+    }
+    let version: number;
+    try {
+      // Transaction protocol v1 adds partitions explicitly: Produce v11 at most (KIP-890).
+      const explicitPartitions = transactions !== null && !transactions.implicitPartitions;
+      version = produceVersion(connection.versionOf(Produce), explicitPartitions, topicIdsKnown);
+      const { host, port } = connection.endpoint;
+      this.#options.compressor?.checkProduceVersion(version, `${host}:${port}`);
+    } catch (error) {
+      // The broker speaks no Produce version we do, or none that carries the codec: not sent.
+      this.#settle(batches, (batch) => this.#fail(batch, asKafkaEdgeError(error, false), null));
+      return;
+    }
+    const instrumentation = this.#options.instrumentation;
     let recordCount = 0;
     for (const batch of batches) {
-      let topic = topics.get(batch.topic);
-      if (!topic) {
-        // The id as metadata has it now: a retry after UNKNOWN_TOPIC_ID takes the new one.
-        const topicId = this.#metadata.topicId(batch.topic);
-        if (!topicId) topicIdsKnown = false;
-        topics.set(batch.topic, topic = { topic: batch.topic, topicId, partitions: [] });
-      }
-      const partitions = topic.partitions;
       const header = {
         ...this.#options.idempotence?.headerFor(batch),
         transactional: this.#options.transactions !== null,
       };
       const records = batch.close(header);
-      partitions.push({ partition: batch.partition, records });
+      topics.get(batch.topic)!.partitions.push({ partition: batch.partition, records });
       instrumentation.batchSent(batch, records.length, nowMs);
       recordCount += batch.recordCount;
       batch.attempts++;
@@ -236,24 +260,12 @@ export class Sender {
       if (this.#options.maxInFlightRequestsPerConnection === 1) this.#accumulator.mute(batch);
     }
     instrumentation.produceRequestSent(recordCount, nowMs);
-    const transactions = this.#options.transactions;
     const request: ProduceRequest = {
       transactionalId: transactions?.transactionalId ?? null,
       acks: this.#options.acks,
       timeoutMs: this.#options.requestTimeoutMs,
       topics: [...topics.values()],
     };
-    let version: number;
-    try {
-      // Transactions use the protocol in which partitions are added explicitly.
-      version = produceVersion(connection.versionOf(Produce), transactions !== null, topicIdsKnown);
-      const { host, port } = connection.endpoint;
-      this.#options.compressor?.checkProduceVersion(version, `${host}:${port}`);
-    } catch (error) {
-      // The broker speaks no Produce version we do, or none that carries the codec.
-      this.#onRequestFailed(batches, error);
-      return;
-    }
     this.#carry(batches);
     if (this.#options.acks === 0) {
       // The broker sends no response: the records are done once the socket has taken them.
@@ -297,74 +309,98 @@ export class Sender {
     }
     const nowMs = Date.now();
     this.#options.instrumentation.produceThrottled(response.throttleTimeMs, nowMs);
+    const resultOf = (batch: ProducerBatch) =>
+      results.get(`${batch.topic}\u0000${batch.partition}`);
     this.#settle(batches, (batch) => {
-      const result = results.get(`${batch.topic}\u0000${batch.partition}`);
+      const result = resultOf(batch);
       if (!result) {
-        this.#accumulator.complete(
-          batch,
-          new ProtocolError(`Produce response has no result for ${batch.topic}-${batch.partition}`),
+        const error = new ProtocolError(
+          `Produce response has no result for ${batch.topic}-${batch.partition}`,
         );
-      } else if (result.errorCode === ErrorCode.NONE) {
-        this.#accumulator.complete(batch, undefined, result);
-      } else if (result.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
-        // The broker has this batch already (older than the 5 whose offsets it keeps).
-        this.#accumulator.complete(batch, undefined, { ...result, baseOffset: -1n });
-      } else if (this.#options.transactions && FENCED.has(result.errorCode)) {
-        const error = new ProducerFencedError(
-          new KafkaBrokerError(result.errorCode, `Produce to ${batch.topic}-${batch.partition}`)
-            .message,
-        );
-        this.#options.transactions.fence(error);
-        this.#accumulator.complete(batch, error);
-      } else if (
-        this.#options.idempotence && !this.#options.transactions &&
-        LOST_SEQUENCE_STATE.has(result.errorCode)
-      ) {
-        this.#options.idempotence.requestEpochBump();
-        this.#retryOrFail(
-          batch,
-          new KafkaBrokerError(result.errorCode, "Produce", null, true),
-          nowMs,
-        );
-      } else if (result.errorCode === ErrorCode.MESSAGE_TOO_LARGE && batch.recordCount > 1) {
-        this.#accumulator.splitAndReenqueue(batch);
-      } else {
-        const detail = result.errorMessage ??
-          result.recordErrors.map((e) => `record ${e.batchIndex}: ${e.message}`).join("; ");
-        const error = new KafkaBrokerError(
-          result.errorCode,
-          `Produce to ${batch.topic}-${batch.partition}`,
-          detail || null,
-        );
-        this.#retryOrFail(batch, error, nowMs);
-      }
+        this.#fail(batch, error, null);
+      } else this.#onPartitionResult(batch, result, nowMs);
+    }, (batch) => {
+      const result = resultOf(batch);
+      const written = result?.errorCode === ErrorCode.NONE ||
+        result?.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER;
+      return written ? result!.baseOffset : null;
     });
+  }
+
+  #onPartitionResult(batch: ProducerBatch, result: PartitionProduceResponse, nowMs: number): void {
+    const { idempotence, transactions } = this.#options;
+    const code = result.errorCode;
+    if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+      // DUPLICATE_SEQUENCE_NUMBER: the broker has this batch already (older than the 5 whose
+      // offsets it keeps), so it succeeded, at an unknown offset.
+      const ack = code === ErrorCode.NONE ? result : { ...result, baseOffset: -1n };
+      idempotence?.acknowledged(batch, ack.baseOffset);
+      this.#accumulator.complete(batch, undefined, ack);
+      return;
+    }
+    if (code === ErrorCode.MESSAGE_TOO_LARGE && batch.recordCount > 1) {
+      const parts = this.#accumulator.splitAndReenqueue(batch);
+      idempotence?.split(batch, parts);
+      return;
+    }
+    const where = `Produce to ${batch.topic}-${batch.partition}`;
+    if (idempotence && PRODUCER_FATAL.has(code)) {
+      const brokerError = new KafkaBrokerError(code, where, result.errorMessage);
+      this.#options.onFatal(
+        transactions && code === ErrorCode.PRODUCER_FENCED
+          ? new ProducerFencedError(brokerError.message)
+          : brokerError,
+      );
+      return;
+    }
+    const detail = result.errorMessage ??
+      result.recordErrors.map((e) => `record ${e.batchIndex}: ${e.message}`).join("; ");
+    const retriable = idempotence?.retriesSequenceError(batch, code, result.logStartOffset);
+    const error = new KafkaBrokerError(code, where, detail || null, retriable);
+    this.#retryOrFail(batch, error, nowMs, code);
   }
 
   #onRequestFailed(batches: ProducerBatch[], error: unknown): void {
     const nowMs = Date.now();
-    const cause = error instanceof KafkaEdgeError
-      ? error
-      : new KafkaEdgeError("Produce request failed", { cause: error, retriable: true });
-    this.#settle(batches, (batch) => this.#retryOrFail(batch, cause, nowMs));
+    const cause = asKafkaEdgeError(error, true);
+    this.#settle(batches, (batch) => this.#retryOrFail(batch, cause, nowMs, null));
   }
 
-  /** Takes batches out of flight, handles each, and wakes the loop. */
-  #settle(batches: ProducerBatch[], handle: (batch: ProducerBatch) => void): void {
+  /**
+   * Takes batches out of flight and handles each, and wakes the loop. A batch that expired while
+   * its request was out is done already: the idempotent producer still learns from `writtenAt`
+   * whether it was written (its offset) or not (null).
+   */
+  #settle(
+    batches: ProducerBatch[],
+    handle: (batch: ProducerBatch) => void,
+    writtenAt: (batch: ProducerBatch) => bigint | null = () => null,
+  ): void {
     for (const batch of batches) {
       this.#inFlight.delete(batch);
       this.#accumulator.unmute(batch);
-      this.#options.idempotence?.returned(batch);
       if (!batch.isDone) handle(batch);
+      else this.#options.idempotence?.lateOutcome(batch, writtenAt(batch));
     }
     this.#wake.signal();
   }
 
-  #retryOrFail(batch: ProducerBatch, error: KafkaEdgeError, nowMs: number): void {
+  /**
+   * Retries a batch if the error allows and it has attempts and time left, else fails it.
+   * `answered` is the broker's error code for this attempt, null when no answer came.
+   */
+  #retryOrFail(
+    batch: ProducerBatch,
+    error: KafkaEdgeError,
+    nowMs: number,
+    answered: number | null,
+  ): void {
     const canRetry = error.retriable && batch.attempts <= this.#options.retries &&
       !this.#accumulator.isExpired(batch, nowMs);
     if (!canRetry) {
-      this.#accumulator.complete(batch, error);
+      // Out of attempts, the broker's refusal may not be the whole story (an earlier attempt
+      // may be in the log), as in the Java client.
+      this.#fail(batch, error, batch.attempts <= this.#options.retries ? answered : null);
       return;
     }
     this.#metadata.requestUpdate(); // most retriable errors mean a leader moved or went away
@@ -375,10 +411,23 @@ export class Sender {
     this.#accumulator.reenqueue(batch);
   }
 
+  /** Fails a batch for good; `answered` as in `#retryOrFail`. */
+  #fail(batch: ProducerBatch, error: Error, answered: number | null): void {
+    this.#accumulator.complete(batch, error);
+    this.#options.idempotence?.failed(batch, answered);
+  }
+
   #failEverything(error: unknown): void {
     this.#inFlight.clear();
     this.#accumulator.failAll(new KafkaEdgeError("internal error in the sender", { cause: error }));
   }
+}
+
+/** `error` as a KafkaEdgeError (a cause from outside is wrapped, with `retriable`). */
+function asKafkaEdgeError(error: unknown, retriable: boolean): KafkaEdgeError {
+  return error instanceof KafkaEdgeError
+    ? error
+    : new KafkaEdgeError("Produce request failed", { cause: error, retriable });
 }
 
 function sameId(a: Uint8Array, b: Uint8Array): boolean {

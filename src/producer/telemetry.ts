@@ -71,6 +71,7 @@ export interface ClientTelemetryOptions {
   metrics: () => ProducerMetricValues;
   /** Attributes of the client as a resource (Java: transactional_id when set). */
   resourceAttributes: readonly (readonly [string, string])[];
+  /** A logger that cannot throw (the producer's, see user_code.ts). */
   logger: Logger;
 }
 
@@ -286,13 +287,8 @@ export class ClientTelemetry {
     };
   }
 
-  /** Logs; a logger that throws changes nothing here. */
   #log(level: "debug" | "info" | "warn", message: string, fields: LogFields): void {
-    try {
-      this.#options.logger[level](message, fields);
-    } catch {
-      // the user's logger failed: telemetry goes on regardless
-    }
+    this.#options.logger[level](message, fields);
   }
 }
 

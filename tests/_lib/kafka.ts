@@ -229,6 +229,16 @@ export function unsecuredToken(sub: string, expiresAtMs: number): string {
  * started for tests/compat/ and exported as KAFKA_BOOTSTRAP_2_1_1. Missing is a failure with the
  * way to fix it, never a skip.
  */
+/**
+ * The broker scripts/test.sh starts for tests/eos/: Kafka 4.x with `transaction.version` 1, which
+ * forgets producers idle for 5 s.
+ */
+export function eosBroker(): string[] {
+  const value = process.env.KAFKA_BOOTSTRAP_EOS;
+  if (!value) throw new Error("KAFKA_BOOTSTRAP_EOS is not set: run the suite with scripts/test.sh");
+  return value.split(",");
+}
+
 export function olderBroker(version: string): string[] {
   const name = `KAFKA_BOOTSTRAP_${version.replaceAll(".", "_")}`;
   const value = process.env[name];

@@ -159,6 +159,11 @@ export interface KafkaProxyOptions {
    * v12: from v13 requests name topics by id, which the rules and the log do not resolve.
    */
   maxVersions?: Partial<Record<ApiName, number>>;
+  /**
+   * Report these finalized feature levels in ApiVersions instead of the broker's, e.g.
+   * `{ "transaction.version": 1 }` for a client to use the transaction protocol v1.
+   */
+  finalizedFeatures?: Record<string, number>;
 }
 
 const OPERATION_NOT_ATTEMPTED = 55;
@@ -202,6 +207,7 @@ export async function startKafkaProxy(
     log,
     // Rules and the log name Produce's topics, which v13 gives by id only: v12 unless asked.
     maxVersions: { Produce: 12, ...options.maxVersions },
+    finalizedFeatures: options.finalizedFeatures ?? {},
     proxyPortFor: async (broker) => (await listenerFor(broker)).port,
   };
 
@@ -240,6 +246,7 @@ interface SessionContext {
   readonly rules: ActiveRule[];
   readonly log: ProxyLogEntry[];
   readonly maxVersions: Partial<Record<ApiName, number>>;
+  readonly finalizedFeatures: Record<string, number>;
   proxyPortFor(broker: string): Promise<number>;
 }
 
@@ -575,6 +582,15 @@ class Session {
           if (!known) continue;
           const cap = this.#context.maxVersions[known.name] ?? Infinity;
           range.maxVersion = Math.min(range.maxVersion as number, known.maxVersion, cap);
+        }
+        if (version >= 3) {
+          const features = (body.finalizedFeatures ?? []) as Struct[];
+          for (const [name, level] of Object.entries(this.#context.finalizedFeatures)) {
+            const feature = features.find((f) => f.name === name);
+            if (feature) feature.maxVersionLevel = feature.minVersionLevel = level;
+            else features.push({ name, maxVersionLevel: level, minVersionLevel: level });
+          }
+          body.finalizedFeatures = features;
         }
         break;
     }

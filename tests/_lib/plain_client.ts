@@ -14,8 +14,10 @@ import { Produce } from "../../src/protocol/messages/produce.ts";
 import { detectTransport } from "../../src/transport/detect.ts";
 import { bootstrapServers } from "./kafka.ts";
 
-export function openConnection(): Promise<Connection> {
-  return connectAny(detectTransport(), bootstrapServers().map(parseEndpoint), {
+export function openConnection(
+  bootstrap: readonly string[] = bootstrapServers(),
+): Promise<Connection> {
+  return connectAny(detectTransport(), bootstrap.map(parseEndpoint), {
     clientId: "kafka-edge-tests",
     requestTimeoutMs: 15_000,
     maxResponseSize: 64 * 1024 * 1024,
@@ -24,13 +26,14 @@ export function openConnection(): Promise<Connection> {
   });
 }
 
-/** Creates a topic and waits until every partition has a leader. */
+/** Creates a topic (on the test broker, else on `bootstrap`) and waits until its partitions have leaders. */
 export async function createTopic(
   name: string,
   numPartitions: number,
   configs: Record<string, string> = {},
+  bootstrap: readonly string[] = bootstrapServers(),
 ): Promise<ClusterInfo> {
-  const admin = await KafkaAdmin.connect({ bootstrapServers: bootstrapServers() });
+  const admin = await KafkaAdmin.connect({ bootstrapServers: [...bootstrap] });
   try {
     await admin.createTopics([{ name, numPartitions, replicationFactor: 1, configs }]);
     const deadline = Date.now() + 15_000;

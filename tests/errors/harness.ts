@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { KafkaProducer, type ProducerConfig, type RecordMetadata } from "../../mod.ts";
 import { bootstrapServers, readTopic } from "../_lib/kafka.ts";
-import { type KafkaProxy, startKafkaProxy } from "../_lib/kafka_proxy.ts";
+import { type KafkaProxy, type KafkaProxyOptions, startKafkaProxy } from "../_lib/kafka_proxy.ts";
 
 /** Short bounds, so that a row that hangs ends (and names itself) within seconds. */
 export const FAST: Partial<ProducerConfig> = {
@@ -27,8 +27,9 @@ export const READ_COMMITTED = ["-X", "isolation.level=read_committed"] as const;
 /** A proxy in front of the test broker and a producer that only knows the proxy. */
 export async function proxied(
   config: Partial<ProducerConfig> = {},
+  proxyOptions: KafkaProxyOptions = {},
 ): Promise<{ proxy: KafkaProxy; producer: KafkaProducer; close(): Promise<void> }> {
-  const proxy = await startKafkaProxy(bootstrapServers()[0]);
+  const proxy = await startKafkaProxy(bootstrapServers()[0], proxyOptions);
   const producer = new KafkaProducer({ ...FAST, ...config, bootstrapServers: [proxy.bootstrap] });
   return {
     proxy,

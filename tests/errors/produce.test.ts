@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { KafkaBrokerError } from "../../mod.ts";
 import { uniqueTopic } from "../_lib/kafka.ts";
-import { knownFailure } from "../_lib/known_failure.ts";
+import type { KafkaProxy } from "../_lib/kafka_proxy.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import {
   assertDelivered,
@@ -29,7 +29,10 @@ export const PRODUCER_FATAL_PRODUCE = [31, 35, 53];
 
 const NOT_LEADER_OR_FOLLOWER = 6;
 const MESSAGE_TOO_LARGE = 10;
+const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
 const DUPLICATE_SEQUENCE_NUMBER = 46;
+const INVALID_PRODUCER_EPOCH = 47;
+const UNKNOWN_PRODUCER_ID = 59;
 
 /** A one-partition topic and a proxied producer that has already delivered "warm-up". */
 async function warmedUp(partitions = 1) {
@@ -116,9 +119,8 @@ test(
 );
 
 for (const code of PRODUCER_FATAL_PRODUCE) {
-  knownFailure(
+  test(
     `P4: Produce error ${code} is fatal for the producer: that send and every later one reject`,
-    "issue 14: kafka-edge fails only the batch and goes on sending",
     { timeout: BROKER_TIMEOUT_MS },
     async () => {
       const { topic, proxy, producer, close } = await warmedUp();
@@ -126,8 +128,9 @@ for (const code of PRODUCER_FATAL_PRODUCE) {
         proxy.addRule({ api: "Produce", action: { respond: code } });
         const first = errorOf(await sendTo(producer, topic, 0, "first"));
         assert.ok(first instanceof KafkaBrokerError && first.code === code, `${first}`);
-        const later = await sendTo(producer, topic, 0, "later");
-        assert.ok("error" in later, "a send after a fatal error was delivered");
+        const later = errorOf(await sendTo(producer, topic, 0, "later"));
+        assert.equal(later, first, "a later send rejects with the fatal error");
+        assert.equal(proxy.requests("Produce").length, 2, "nothing sent after the fatal error");
       } finally {
         await close();
       }
@@ -182,26 +185,45 @@ test(
   },
 );
 
+/** Every producer id and epoch the proxy saw in Produce batches, as "id/epoch". */
+function producerEpochs(proxy: KafkaProxy): Set<string> {
+  return new Set(
+    proxy.requests("Produce").flatMap((e) =>
+      e.batches.map((b) => `${b.producerId}/${b.producerEpoch}`)
+    ),
+  );
+}
+
 test(
-  "P7: OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, INVALID_PRODUCER_EPOCH with nothing else in flight: new epoch, exactly once",
+  "P7: OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID, INVALID_PRODUCER_EPOCH with nothing else in flight",
   { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const { topic, proxy, producer, close, sent } = await warmedUp();
     try {
-      for (const code of [45, 59, 47]) {
-        const producers = () =>
-          new Set(
-            proxy.requests("Produce").flatMap((e) =>
-              e.batches.map((b) => `${b.producerId}/${b.producerEpoch}`)
-            ),
-          );
-        const before = producers().size;
-        proxy.addRule({ api: "Produce", action: { respond: code } });
-        const settled = await sendTo(producer, topic, 0, `after-${code}`);
-        assertDelivered([settled]);
-        sent.push(settled.value);
-        assert.equal(producers().size, before + 1, `${code}: a new producer id or epoch`);
-      }
+      // 45 on the very next sequence: a sequence is missing; the epoch is bumped, the batch
+      // renumbered under it and delivered.
+      let before = producerEpochs(proxy).size;
+      proxy.addRule({ api: "Produce", action: { respond: OUT_OF_ORDER_SEQUENCE_NUMBER } });
+      const afterGap = await sendTo(producer, topic, 0, "after-45");
+      assertDelivered([afterGap]);
+      sent.push(afterGap.value);
+      assert.equal(producerEpochs(proxy).size, before + 1, "45: a new epoch");
+      // 59 without a log start offset: retried as it is (the state may come back).
+      before = producerEpochs(proxy).size;
+      proxy.addRule({ api: "Produce", action: { respond: UNKNOWN_PRODUCER_ID } });
+      const unknown = await sendTo(producer, topic, 0, "after-59");
+      assertDelivered([unknown]);
+      sent.push(unknown.value);
+      assert.equal(producerEpochs(proxy).size, before, "59: the same id and epoch");
+      // 47: not retriable, that batch fails; the next one goes out under a new epoch.
+      before = producerEpochs(proxy).size;
+      proxy.addRule({ api: "Produce", action: { respond: INVALID_PRODUCER_EPOCH } });
+      const fenced = errorOf(await sendTo(producer, topic, 0, "refused-47"));
+      assert.ok(fenced instanceof KafkaBrokerError && fenced.code === INVALID_PRODUCER_EPOCH);
+      const next = await sendTo(producer, topic, 0, "after-47");
+      assertDelivered([next]);
+      sent.push(next.value);
+      assert.equal(producerEpochs(proxy).size, before + 1, "47: a new epoch");
     } finally {
       await close();
     }
@@ -209,10 +231,9 @@ test(
   },
 );
 
-for (const code of [59, 45, 47]) {
-  knownFailure(
+for (const code of [UNKNOWN_PRODUCER_ID, OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH]) {
+  test(
     `P8: sequence error ${code} on one partition while another's retry has an unknown outcome: no duplicates`,
-    "issue 14: IdempotenceManager.headerFor re-sequences the other partition's retry under the new epoch, so the broker writes it twice",
     { timeout: BROKER_TIMEOUT_MS },
     async () => {
       const { topic, proxy, producer, close, sent } = await warmedUp(2);
@@ -239,9 +260,28 @@ for (const code of [59, 45, 47]) {
           api: "Produce",
           action: { respond: { code: NOT_LEADER_OR_FOLLOWER, partition: { topic, partition: 0 } } },
         });
-        const settled = await Promise.all([a, b]);
-        assertDelivered(settled);
-        sent.push("a", "b");
+        const [settledA, settledB] = await Promise.all([a, b]);
+        assertDelivered([settledA]);
+        sent.push("a");
+        if (code === INVALID_PRODUCER_EPOCH) {
+          // Not retriable (as in the Java client): B fails, and its partition gets a new epoch.
+          const error = errorOf(settledB);
+          assert.ok(error instanceof KafkaBrokerError && error.code === code, `${error}`);
+          const c = await sendTo(producer, topic, 1, "c");
+          assertDelivered([c]);
+          sent.push("c");
+        } else {
+          assertDelivered([settledB]);
+          sent.push("b");
+        }
+        // A's retries kept the epoch and sequence of its first attempt.
+        const aEpochs = new Set(
+          proxy.requests("Produce").flatMap((e) =>
+            e.batches.filter((x) => x.partition === 0 && x.recordCount === 1 && x.baseSequence > 0)
+              .map((x) => `${x.producerId}/${x.producerEpoch}/${x.baseSequence}`)
+          ),
+        );
+        assert.equal(aEpochs.size, 1, `A went out as ${[...aEpochs].join(", ")}`);
       } finally {
         await close();
       }

@@ -2,8 +2,11 @@
  * docs/errors.md, rows T1–T7: error codes answered to a transactional producer by the
  * coordinator APIs (InitProducerId, FindCoordinator, AddPartitionsToTxn, AddOffsetsToTxn,
  * TxnOffsetCommit, EndTxn) and by Produce, injected by the fault proxy (the broker never sees the
- * request) and judged by kcat reading committed records. Each code gets the outcome the Java
- * producer 4.x gives it:
+ * request) and judged by kcat reading committed records. The rows of AddPartitionsToTxn and
+ * AddOffsetsToTxn run with the transaction protocol v1 (the proxy reports transaction.version 1:
+ * protocol v2 sends neither), those where the protocols differ in what an abort or commit does to
+ * the epoch (EndTxn's abortable and fatal rows, Produce's abortable rows) with both, the others with
+ * v2 (Kafka 4's default). Each code gets the outcome the Java producer 4.x gives it:
  *   retried   the call succeeds after the error, the transaction commits, records appear once;
  *   abortable the call rejects with the broker's error, commitTransaction() rejects,
  *             abortTransaction() works and the next transaction commits;
@@ -16,8 +19,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { KafkaBrokerError, type KafkaProducer, ProducerFencedError } from "../../mod.ts";
 import { uniqueTopic } from "../_lib/kafka.ts";
-import type { ProxyRule } from "../_lib/kafka_proxy.ts";
-import { knownFailure } from "../_lib/known_failure.ts";
+import type { KafkaProxy, ProxyRule } from "../_lib/kafka_proxy.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import type { ApiName } from "../_lib/wire_schemas.ts";
 import { assertExactlyOnce, proxied, READ_COMMITTED } from "./harness.ts";
@@ -33,7 +35,8 @@ interface Row {
   expect: Expect;
   /** Which requests of the API the rule answers (FindCoordinator: the transaction's or the group's). */
   match?: ProxyRule["match"];
-  knownFailure?: string;
+  /** The transaction protocols (transaction.version) the row runs with; default [2]. */
+  protocols?: readonly (1 | 2)[];
 }
 
 const TXN_COORDINATOR = (r: Parameters<NonNullable<ProxyRule["match"]>>[0]) =>
@@ -41,62 +44,48 @@ const TXN_COORDINATOR = (r: Parameters<NonNullable<ProxyRule["match"]>>[0]) =>
 const GROUP_COORDINATOR = (r: Parameters<NonNullable<ProxyRule["match"]>>[0]) =>
   r.body?.keyType === 0;
 
+const V1 = [1] as const;
+const BOTH = [1, 2] as const;
+
 export const ROWS: Row[] = [
   { id: "T1a", api: "InitProducerId", codes: [7, 14, 15, 16, 51], expect: "retried" },
   { id: "T1b", api: "InitProducerId", codes: [47, 90], expect: "fenced" },
   { id: "T1c", api: "InitProducerId", codes: [-1, 31, 42, 50, 53, 120], expect: "rejects" },
-  {
-    id: "T2a",
-    api: "FindCoordinator",
-    codes: [14, 15],
-    expect: "retried",
-    match: TXN_COORDINATOR,
-  },
+  { id: "T2a", api: "FindCoordinator", codes: [14, 15], expect: "retried", match: TXN_COORDINATOR },
   {
     id: "T2b",
     api: "FindCoordinator",
     codes: [-1, 42, 53, 120],
     expect: "rejects",
     match: TXN_COORDINATOR,
-    knownFailure:
-      "issue 14: FindCoordinator errors that Java fails on at once are retried (until maxBlockMs, then TimeoutError)",
   },
+  { id: "T2c", api: "FindCoordinator", codes: [30], expect: "abortable", match: GROUP_COORDINATOR },
   {
-    id: "T2c",
-    api: "FindCoordinator",
-    codes: [30],
-    expect: "abortable",
-    match: GROUP_COORDINATOR,
-    knownFailure:
-      "issue 14: retried (until maxBlockMs, then TimeoutError); the transaction can still commit",
-  },
-  { id: "T3a", api: "AddPartitionsToTxn", codes: [3, 14, 15, 16, 51], expect: "retried" },
-  { id: "T3b", api: "AddPartitionsToTxn", codes: [47, 90], expect: "fenced" },
-  { id: "T3c", api: "AddPartitionsToTxn", codes: [-1, 29, 49, 55, 59, 120], expect: "abortable" },
-  {
-    id: "T3d",
+    id: "T3a",
     api: "AddPartitionsToTxn",
-    codes: [48, 53],
-    expect: "fatal",
-    knownFailure: "issue 14: kafka-edge treats them as abortable; the producer goes on",
+    codes: [3, 14, 15, 16, 51],
+    expect: "retried",
+    protocols: V1,
   },
-  { id: "T4a", api: "AddOffsetsToTxn", codes: [14, 15, 16, 51], expect: "retried" },
-  { id: "T4b", api: "AddOffsetsToTxn", codes: [47, 90], expect: "fenced" },
+  { id: "T3b", api: "AddPartitionsToTxn", codes: [47, 90], expect: "fenced", protocols: V1 },
+  {
+    id: "T3c",
+    api: "AddPartitionsToTxn",
+    codes: [-1, 29, 55, 59, 120],
+    expect: "abortable",
+    protocols: V1,
+  },
+  { id: "T3d", api: "AddPartitionsToTxn", codes: [48, 49, 53], expect: "fatal", protocols: V1 },
+  { id: "T4a", api: "AddOffsetsToTxn", codes: [14, 15, 16, 51], expect: "retried", protocols: V1 },
+  { id: "T4b", api: "AddOffsetsToTxn", codes: [47, 90], expect: "fenced", protocols: V1 },
   {
     id: "T4c",
     api: "AddOffsetsToTxn",
-    codes: [30, 49, 59, 120],
+    codes: [30, 59, 120],
     expect: "abortable",
-    knownFailure:
-      "issue 14: a failed sendOffsetsToTransaction() does not make the transaction abortable: commitTransaction() commits without the offsets",
+    protocols: V1,
   },
-  {
-    id: "T4d",
-    api: "AddOffsetsToTxn",
-    codes: [-1, 48, 53],
-    expect: "fatal",
-    knownFailure: "issue 14: the producer goes on, and the transaction can still commit",
-  },
+  { id: "T4d", api: "AddOffsetsToTxn", codes: [-1, 48, 49, 53], expect: "fatal", protocols: V1 },
   { id: "T5a", api: "TxnOffsetCommit", codes: [3, 7, 14, 15, 16], expect: "retried" },
   { id: "T5b", api: "TxnOffsetCommit", codes: [47, 90], expect: "fenced" },
   {
@@ -104,50 +93,15 @@ export const ROWS: Row[] = [
     api: "TxnOffsetCommit",
     codes: [22, 25, 30, 69, 82, 113, 120],
     expect: "abortable",
-    knownFailure:
-      "issue 14: a failed sendOffsetsToTransaction() does not make the transaction abortable: commitTransaction() commits without the offsets",
   },
-  {
-    id: "T5d",
-    api: "TxnOffsetCommit",
-    codes: [-1, 12, 28, 43, 53],
-    expect: "fatal",
-    knownFailure: "issue 14: the producer goes on, and the transaction can still commit",
-  },
+  { id: "T5d", api: "TxnOffsetCommit", codes: [-1, 12, 28, 43, 53], expect: "fatal" },
   { id: "T6a", api: "EndTxn", codes: [7, 14, 15, 16, 51], expect: "retried" },
   { id: "T6b", api: "EndTxn", codes: [47, 90], expect: "fenced" },
-  { id: "T6c", api: "EndTxn", codes: [49, 59, 120], expect: "abortable" },
-  {
-    id: "T6d",
-    api: "EndTxn",
-    codes: [-1, 48, 53],
-    expect: "fatal",
-    knownFailure: "issue 14: kafka-edge treats them as abortable; the producer goes on",
-  },
-  {
-    id: "T7a",
-    api: "Produce",
-    codes: [59],
-    expect: "retried",
-    knownFailure:
-      "issue 14: UNKNOWN_PRODUCER_ID without a log start offset fails the batch instead of retrying it",
-  },
-  {
-    id: "T7b",
-    api: "Produce",
-    codes: [45, 48, 120],
-    expect: "abortable",
-    knownFailure:
-      "issue 14: after the abort the epoch is not bumped: the next transaction's batch gets OUT_OF_ORDER_SEQUENCE_NUMBER",
-  },
-  {
-    id: "T7c",
-    api: "Produce",
-    codes: [47],
-    expect: "abortable",
-    knownFailure:
-      "issue 14: INVALID_PRODUCER_EPOCH from Produce fences the producer (KIP-588: abortable)",
-  },
+  { id: "T6c", api: "EndTxn", codes: [59, 120], expect: "abortable", protocols: BOTH },
+  { id: "T6d", api: "EndTxn", codes: [-1, 48, 49, 53], expect: "fatal", protocols: BOTH },
+  { id: "T7a", api: "Produce", codes: [59], expect: "retried" },
+  { id: "T7b", api: "Produce", codes: [45, 48, 120], expect: "abortable", protocols: BOTH },
+  { id: "T7c", api: "Produce", codes: [47], expect: "abortable", protocols: BOTH },
 ];
 
 /** A committed transaction's first record, then the call under test, per API. */
@@ -184,13 +138,16 @@ function assertBrokerError(outcome: Error | null, code: number): void {
   );
 }
 
-async function runRow(row: Row, codes: number[]): Promise<void> {
+async function runRow(row: Row, codes: number[], protocol: 1 | 2): Promise<void> {
   const topic = uniqueTopic(`errors-${row.id}`);
   await createTopic(topic, 2);
   const duringInit = row.api === "InitProducerId" ||
     (row.api === "FindCoordinator" && row.match === TXN_COORDINATOR);
   const group = row.api === "FindCoordinator" && duringInit ? "" : uniqueTopic("group");
-  const { proxy, producer, close } = await proxied({ transactionalId: uniqueTopic("txn") });
+  const { proxy, producer, close } = await proxied(
+    { transactionalId: uniqueTopic("txn") },
+    { finalizedFeatures: { "transaction.version": protocol } },
+  );
   const committed: string[] = [];
   try {
     if (!duringInit) {
@@ -234,30 +191,50 @@ async function runRow(row: Row, codes: number[]): Promise<void> {
         await producer.send({ topic, partition: 1, value: "next" });
         await producer.commitTransaction();
         committed.push("next");
+        if (row.api === "Produce") {
+          // The abort bumped the epoch (KIP-360 in v1, EndTxn v5 in v2): fresh sequences.
+          const epochs = proxy.requests("Produce").flatMap((e) => e.batches)
+            .map((b) => b.producerEpoch);
+          assert.ok(epochs[epochs.length - 1] > epochs[0], `epochs ${epochs.join(", ")}`);
+        }
         break;
       case "fatal":
         assertBrokerError(outcome, code);
         await assert.rejects(producer.abortTransaction(), "abort after a fatal error");
         break;
     }
+    assertProtocol(proxy, protocol);
   } finally {
     await close();
   }
   await assertExactlyOnce(topic, committed, READ_COMMITTED);
 }
 
+/** The requests show the transaction protocol: v2 adds partitions and offsets implicitly. */
+function assertProtocol(proxy: KafkaProxy, protocol: 1 | 2): void {
+  const versions = (api: ApiName) => [...new Set(proxy.requests(api).map((e) => e.version))];
+  if (protocol === 2) {
+    assert.deepEqual(versions("AddPartitionsToTxn"), [], "v2 sends no AddPartitionsToTxn");
+    assert.deepEqual(versions("AddOffsetsToTxn"), [], "v2 sends no AddOffsetsToTxn");
+    assert.ok(versions("Produce").every((v) => v >= 12), `Produce v${versions("Produce")}`);
+    assert.ok(versions("EndTxn").every((v) => v >= 5), `EndTxn v${versions("EndTxn")}`);
+  } else {
+    assert.ok(versions("Produce").every((v) => v <= 11), `Produce v${versions("Produce")}`);
+    assert.ok(versions("EndTxn").every((v) => v <= 4), `EndTxn v${versions("EndTxn")}`);
+    const offsets = versions("TxnOffsetCommit");
+    assert.ok(offsets.every((v) => v <= 4), `TxnOffsetCommit v${offsets}`);
+  }
+}
+
 for (const row of ROWS) {
   // A retried row answers its codes one attempt after another; the others get one code each.
   const cases = row.expect === "retried" ? [row.codes] : row.codes.map((code) => [code]);
-  for (const codes of cases) {
-    const name = `${row.id}: ${row.api} ${codes.join(", ")}: ${row.expect}`;
-    if (row.knownFailure) {
-      knownFailure(
-        name,
-        row.knownFailure,
-        { timeout: BROKER_TIMEOUT_MS },
-        () => runRow(row, codes),
-      );
-    } else test(name, { timeout: BROKER_TIMEOUT_MS }, () => runRow(row, codes));
+  for (const protocol of row.protocols ?? [2]) {
+    for (const codes of cases) {
+      const name = `${row.id}: ${row.api} ${
+        codes.join(", ")
+      }: ${row.expect} (transactions v${protocol})`;
+      test(name, { timeout: BROKER_TIMEOUT_MS }, () => runRow(row, codes, protocol));
+    }
   }
 }

@@ -10,6 +10,8 @@ import { execFile } from "node:child_process";
 import { test } from "node:test";
 import {
   ConfigError,
+  InvalidRecordError,
+  KafkaBrokerError,
   KafkaProducer,
   type ProducerConfig,
   ProducerFencedError,
@@ -130,10 +132,10 @@ test("a second producer with the same transactional id fences the first", {
     zombie.beginTransaction();
     await zombie.send({ topic, value: "from the zombie" });
     await successor.initTransactions(); // bumps the epoch: the zombie's transaction is aborted
-    await assert.rejects(
-      zombie.send({ topic, value: "late" }).then(() => zombie.commitTransaction()),
-      ProducerFencedError,
-    );
+    // The partition leader refuses the old epoch (INVALID_PRODUCER_EPOCH, abortable as in the
+    // Java client since KIP-588); the coordinator then tells the zombie it was fenced.
+    await assert.rejects(zombie.send({ topic, value: "late" }), KafkaBrokerError);
+    await assert.rejects(zombie.abortTransaction(), ProducerFencedError);
     assert.throws(() => zombie.beginTransaction(), ProducerFencedError);
     successor.beginTransaction();
     await successor.send({ topic, value: "from the successor" });
@@ -174,6 +176,14 @@ test(
       );
       producer.beginTransaction();
       assert.throws(() => producer.beginTransaction(), TransactionStateError, "begin twice");
+      for (const offset of ["5", -1, 1.5]) {
+        await assert.rejects(
+          // deno-lint-ignore no-explicit-any -- what a plain JavaScript caller may pass
+          producer.sendOffsetsToTransaction([{ topic, partition: 0, offset: offset as any }], "g"),
+          (e: unknown) => e instanceof InvalidRecordError && /offset/.test(e.message),
+          `offset ${offset}`,
+        );
+      }
       await producer.abortTransaction();
     } finally {
       await producer.close();

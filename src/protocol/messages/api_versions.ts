@@ -1,6 +1,8 @@
 /**
  * ApiVersions (key 18): which versions of each API the broker speaks. Sent first on every
- * connection. v3+ is flexible and names the client software. A broker that does not speak the
+ * connection. v3+ is flexible and names the client software, and its answer carries the
+ * cluster's finalized feature levels in tagged fields (KIP-584), e.g. `transaction.version` 2
+ * when the transaction protocol of KIP-890 part 2 is on. A broker that does not speak the
  * version asked for answers UNSUPPORTED_VERSION in the v0 layout, with its own ApiVersions
  * range in the key list, so the caller can retry at a version it accepts.
  *
@@ -22,9 +24,12 @@ export interface ApiVersionsResponse {
   errorCode: number;
   apiVersions: Map<number, VersionRange>;
   throttleTimeMs: number;
+  /** Finalized features by name, with their (maximum) level; empty before v3. */
+  finalizedFeatures: Map<string, number>;
 }
 
 const FIRST_FLEXIBLE = 3;
+const FINALIZED_FEATURES_TAG = 2;
 
 /** ApiVersions v0–v4. */
 export const ApiVersions: Api<ApiVersionsRequest, ApiVersionsResponse> = {
@@ -52,7 +57,18 @@ export const ApiVersions: Api<ApiVersionsRequest, ApiVersionsResponse> = {
       if (flexible) item.taggedFields();
     }, 6);
     const throttleTimeMs = version >= 1 && r.remaining > 0 ? r.int32() : 0;
-    if (flexible) r.taggedFields();
-    return { errorCode, apiVersions, throttleTimeMs };
+    const finalizedFeatures = new Map<string, number>();
+    if (flexible) {
+      r.taggedFields((tag, field) => {
+        if (tag !== FINALIZED_FEATURES_TAG) return;
+        field.array(true, (feature) => {
+          const name = feature.compactString();
+          finalizedFeatures.set(name, feature.int16()); // the max level; the min one follows
+          feature.int16();
+          feature.taggedFields();
+        }, 6);
+      });
+    }
+    return { errorCode, apiVersions, throttleTimeMs, finalizedFeatures };
   },
 };
