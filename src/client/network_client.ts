@@ -8,6 +8,9 @@
  * tried again, and the owner hears of it once through `onFatal`. Retrying the same credentials
  * would only hammer the broker.
  *
+ * A failed connection attempt or a lost connection is also told to the listeners added with
+ * `onNodeFailure` (the metadata updater: a broker that went away may no longer lead anything).
+ *
  * @module
  */
 
@@ -37,6 +40,8 @@ interface NodeState {
   connection: Connection | null;
   /** The connection attempt under way, if any. */
   attempt: Promise<void> | null;
+  /** When the last attempt started. */
+  attemptStartedMs: number;
   failures: number;
   /** No new attempt before this time. */
   retryAtMs: number;
@@ -52,6 +57,7 @@ export class NetworkClient {
   readonly #onFatal: (error: AuthenticationError) => void;
   readonly #observer: NetworkObserver | null;
   readonly #nodes = new Map<number, NodeState>();
+  readonly #failureListeners: ((nodeId: number, error: Error) => void)[] = [];
   #closed = false;
   #fatalError: AuthenticationError | null = null;
 
@@ -67,6 +73,14 @@ export class NetworkClient {
     this.#onChange = onChange;
     this.#onFatal = onFatal;
     this.#observer = observer;
+  }
+
+  /**
+   * Calls `listener` whenever a connection attempt fails or an open connection is lost (not when
+   * this side closed it).
+   */
+  onNodeFailure(listener: (nodeId: number, error: Error) => void): void {
+    this.#failureListeners.push(listener);
   }
 
   /** The authentication failure that stopped this client, if one did. */
@@ -99,9 +113,16 @@ export class NetworkClient {
     const connection = state.connection;
     if (connection?.isOpen) return connection.isReady && connection.inFlightCount < maxInFlight;
     if (!state.attempt && nowMs >= state.retryAtMs && !this.#fatalError) {
+      state.attemptStartedMs = nowMs;
       state.attempt = this.#connect(nodeId, state);
     }
     return false;
+  }
+
+  /** How long the connection attempt to `nodeId` has been under way; undefined if none is. */
+  attemptAgeMs(nodeId: number, nowMs: number): number | undefined {
+    const state = this.#nodes.get(nodeId);
+    return state?.attempt ? nowMs - state.attemptStartedMs : undefined;
   }
 
   /** The open connection to a node, if any. */
@@ -152,6 +173,7 @@ export class NetworkClient {
         endpoint,
         connection: null,
         attempt: null,
+        attemptStartedMs: 0,
         failures: 0,
         retryAtMs: 0,
         closedByClient: false,
@@ -169,7 +191,10 @@ export class NetworkClient {
     if (this.#fatalError) throw this.#fatalError;
     const state = this.#state(nodeId, endpoint);
     if (!state.connection?.isOpen) {
-      state.attempt ??= this.#connect(nodeId, state);
+      if (!state.attempt) {
+        state.attemptStartedMs = Date.now();
+        state.attempt = this.#connect(nodeId, state);
+      }
       await state.attempt;
     }
     if (this.#fatalError) throw this.#fatalError;
@@ -219,6 +244,9 @@ export class NetworkClient {
       if (error instanceof AuthenticationError) this.#fail(error);
       state.failures++;
       state.retryAtMs = Date.now() + this.#backoff(state.failures);
+      if (!this.#closed && this.#nodes.get(nodeId) === state) {
+        this.#tellFailure(nodeId, error as Error);
+      }
     } finally {
       clearTimeout(timer);
       state.attempt = null;
@@ -237,7 +265,13 @@ export class NetworkClient {
     state.connection = null;
     state.failures++;
     state.retryAtMs = Date.now() + this.#backoff(state.failures);
-    if (!this.#closed) this.#onChange();
+    if (this.#closed) return;
+    if (!state.closedByClient) this.#tellFailure(nodeId, error);
+    this.#onChange();
+  }
+
+  #tellFailure(nodeId: number, error: Error): void {
+    for (const listener of this.#failureListeners) listener(nodeId, error);
   }
 
   /** Stops connecting for good; closes every connection and tells the owner, once. */
