@@ -11,7 +11,7 @@
 
 import type { WakeSignal } from "../async.ts";
 import { backoffMs } from "../backoff.ts";
-import type { ClusterMetadata } from "../client/cluster_metadata.ts";
+import type { ClusterMetadata, PartitionLeader } from "../client/cluster_metadata.ts";
 import type { MetadataUpdater } from "../client/metadata_updater.ts";
 import type { NetworkClient } from "../client/network_client.ts";
 import { ErrorCode } from "../error_codes.ts";
@@ -29,6 +29,12 @@ import type { Instrumentation } from "./instrumentation.ts";
 import type { ProducerIdRequester } from "./producer_id.ts";
 import { FENCED, type Transactions } from "./transactions.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
+
+/** Errors after which the broker may name the partition's new leader (KIP-951). */
+const LEADER_MOVED = new Set<number>([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.FENCED_LEADER_EPOCH,
+]);
 
 /**
  * Errors after which the broker no longer accepts this producer's sequences. The epoch is bumped
@@ -136,7 +142,6 @@ export class Sender {
       }
     }
 
-    const metadataSleep = this.#metadataUpdater.poll(nowMs);
     const { idempotence, transactions } = this.#options;
     let producerIdSleep = Infinity;
     if (idempotence && !idempotence.ready) {
@@ -165,6 +170,9 @@ export class Sender {
       if (accumulator.expireIfDue(batch, nowMs)) this.#inFlight.delete(batch);
     }
     for (const [node, batches] of drained) this.#sendProduce(node, batches, nowMs);
+    // After the Produce requests, as in the Java client: a retry to a leader named by the broker
+    // (KIP-951) goes out before any Metadata request it made due.
+    const metadataSleep = this.#metadataUpdater.poll(nowMs);
 
     return Math.min(
       ready.nextReadyCheckDelayMs,
@@ -248,6 +256,7 @@ export class Sender {
     }
     const nowMs = Date.now();
     this.#options.instrumentation.produceThrottled(response.throttleTimeMs, nowMs);
+    const newLeaders: PartitionLeader[] = [];
     this.#settle(batches, (batch) => {
       const result = results.get(`${batch.topic}\u0000${batch.partition}`);
       if (!result) {
@@ -287,9 +296,38 @@ export class Sender {
           `Produce to ${batch.topic}-${batch.partition}`,
           detail || null,
         );
+        if (LEADER_MOVED.has(result.errorCode) && result.currentLeader) {
+          newLeaders.push({
+            topic: batch.topic,
+            partition: batch.partition,
+            ...result.currentLeader,
+          });
+        }
         this.#retryOrFail(batch, error, nowMs);
       }
     });
+    if (newLeaders.length > 0) this.#followNewLeaders(batches, newLeaders, response, nowMs);
+  }
+
+  /**
+   * The broker named the partitions' new leaders (KIP-951): metadata takes them in at once and the
+   * retries of those partitions go to them without waiting for a Metadata response or a backoff
+   * (the Java client skips the backoff when the leader changed since the last attempt).
+   */
+  #followNewLeaders(
+    batches: ProducerBatch[],
+    leaders: PartitionLeader[],
+    response: ProduceResponse,
+    nowMs: number,
+  ): void {
+    const moved = this.#metadata.updatePartitionLeadership(leaders, response.nodeEndpoints);
+    if (moved.length === 0) return;
+    const isMoved = (batch: ProducerBatch) =>
+      moved.some((p) => p.topic === batch.topic && p.partition === batch.partition);
+    for (const batch of batches) {
+      if (!batch.isDone && isMoved(batch)) batch.retryNotBeforeMs = nowMs;
+    }
+    this.#options.instrumentation.leadersMoved(moved.length);
   }
 
   #onRequestFailed(batches: ProducerBatch[], error: unknown): void {
