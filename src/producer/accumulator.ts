@@ -305,11 +305,12 @@ export class RecordAccumulator {
   }
 
   #expiryError(batch: ProducerBatch, nowMs: number): TimeoutError {
+    const cause = batch.lastError ?? undefined;
     return new TimeoutError(
       `${batch.recordCount} record(s) for ${batch.topic}-${batch.partition} expired: ` +
         `${nowMs - batch.createdMs} ms since the batch was created (deliveryTimeoutMs ` +
-        `${this.#options.deliveryTimeoutMs})`,
-      { retriable: false },
+        `${this.#options.deliveryTimeoutMs})${cause ? `; last error: ${cause.message}` : ""}`,
+      { retriable: false, cause },
     );
   }
 

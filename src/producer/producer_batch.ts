@@ -48,6 +48,8 @@ export class ProducerBatch {
   lastAttemptMs = 0;
   /** Not to be sent again before this time (retry backoff). */
   retryNotBeforeMs = 0;
+  /** Why the last attempt failed: the cause of the batch's expiry, if it comes to that. */
+  lastError: Error | null = null;
   #writer: RecordBatchWriter;
   readonly #compressor: BatchCompressor | null;
   #full = false;

@@ -356,6 +356,7 @@ export class Sender {
       this.#accumulator.complete(batch, error);
       return;
     }
+    batch.lastError = error;
     this.#metadata.requestUpdate(); // most retriable errors mean a leader moved or went away
     const { retryBackoffMs, retryBackoffMaxMs } = this.#options;
     const delayMs = backoffMs(batch.attempts, retryBackoffMs, retryBackoffMaxMs);
