@@ -21,6 +21,7 @@ import { backoffMs } from "../backoff.ts";
 import { KafkaBrokerError } from "../errors.ts";
 import { ErrorCode } from "../error_codes.ts";
 import { Metadata, type MetadataResponse } from "../protocol/messages/metadata.ts";
+import { CONNECTION_ATTEMPT_DELAY_MS } from "./bootstrap.ts";
 import type { ClusterMetadata } from "./cluster_metadata.ts";
 import type { NetworkClient } from "./network_client.ts";
 
@@ -46,12 +47,6 @@ export interface MetadataObserver {
 
 /** A node to send a request to now, or how long to wait for one. */
 export type NodeChoice = { node: number } | { sleepMs: number };
-
-/**
- * How long a connection attempt may run before the next candidate is tried beside it, so that an
- * address that never answers does not hold the others up (RFC 8305's connection attempt delay).
- */
-export const CONNECTION_ATTEMPT_DELAY_MS = 250;
 
 /** Schedules the Metadata requests of one client. */
 export class MetadataUpdater {

@@ -14,9 +14,11 @@
  * @module
  */
 
+import { firstToSucceed } from "../async.ts";
 import { backoffMs } from "../backoff.ts";
 import { AuthenticationError, ConnectionError } from "../errors.ts";
 import type { Endpoint, Transport } from "../transport/transport.ts";
+import { CONNECTION_ATTEMPT_DELAY_MS } from "./bootstrap.ts";
 import { Connection, type ConnectionOptions, type RequestOutcome } from "./connection.ts";
 
 /** Settings of a {@link NetworkClient}. */
@@ -202,6 +204,30 @@ export class NetworkClient {
       throw new ConnectionError(`cannot connect to ${endpoint.host}:${endpoint.port}`);
     }
     return state.connection;
+  }
+
+  /**
+   * An open connection to any of `candidates`: one already open, else the first to connect of
+   * attempts started one after another (each next one when the one before failed or has not
+   * connected within {@link CONNECTION_ATTEMPT_DELAY_MS}). For requests outside the sender's
+   * loop that any broker can answer (FindCoordinator). Rejects if none connects.
+   */
+  async connectionToAny(candidates: readonly [number, Endpoint][]): Promise<Connection> {
+    for (const [id] of candidates) {
+      const open = this.connection(id);
+      if (open) return open;
+    }
+    try {
+      return await firstToSucceed(
+        candidates.map(([id, endpoint]) => () => this.connectionTo(id, endpoint)),
+        CONNECTION_ATTEMPT_DELAY_MS,
+        () => {}, // kept: this client owns its connections
+        (error) => error instanceof AuthenticationError,
+      );
+    } catch (error) {
+      if (error instanceof AuthenticationError) throw error;
+      throw new ConnectionError("no broker reachable", { cause: error });
+    }
   }
 
   async #connect(nodeId: number, state: NodeState): Promise<void> {

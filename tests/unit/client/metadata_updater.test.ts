@@ -11,8 +11,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ClusterMetadata } from "../../../src/client/cluster_metadata.ts";
+import { CONNECTION_ATTEMPT_DELAY_MS } from "../../../src/client/bootstrap.ts";
 import {
-  CONNECTION_ATTEMPT_DELAY_MS,
   type MetadataRecoveryStrategy,
   MetadataUpdater,
 } from "../../../src/client/metadata_updater.ts";
@@ -51,8 +51,9 @@ function client(
     maxResponseSize: 1 << 20,
     softwareName: "unit",
     softwareVersion: "0",
-    reconnectBackoffMs: 20,
-    reconnectBackoffMaxMs: 40,
+    // Long enough that both brokers are seen backing off together, however slow the machine.
+    reconnectBackoffMs: 200,
+    reconnectBackoffMaxMs: 2_000,
     connectionSetupTimeoutMs: 2_000,
   }, () => {});
   const rebootstraps: string[] = [];
@@ -117,7 +118,7 @@ for (const strategy of ["rebootstrap", "none"] as const) {
     const { metadata, network, updater, rebootstraps } = client(transport, [bootstrap], strategy);
     metadata.update(metadataResponse({ t: [1, 2] }), Date.now()); // brokers at ports 9001, 9002
     metadata.requestUpdate();
-    await pollFor(updater, 300);
+    await pollFor(updater, 1_000);
     const tried = new Set(attempts);
     assert.ok(tried.has("127.0.0.1:9001") && tried.has("127.0.0.1:9002"), [...tried].join());
     if (strategy === "rebootstrap") {
