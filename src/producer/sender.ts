@@ -242,12 +242,12 @@ export class Sender {
       return;
     }
     connection.request(Produce, request, version).then(
-      (response) => this.#onProduceResponse(batches, response),
+      (response) => this.#onProduceResponse(node, batches, response),
       (error) => this.#onRequestFailed(batches, error),
     );
   }
 
-  #onProduceResponse(batches: ProducerBatch[], response: ProduceResponse): void {
+  #onProduceResponse(node: number, batches: ProducerBatch[], response: ProduceResponse): void {
     const results = new Map<string, ProduceResponse["topics"][number]["partitions"][number]>();
     for (const topic of response.topics) {
       for (const partition of topic.partitions) {
@@ -306,28 +306,32 @@ export class Sender {
         this.#retryOrFail(batch, error, nowMs);
       }
     });
-    if (newLeaders.length > 0) this.#followNewLeaders(batches, newLeaders, response, nowMs);
+    if (newLeaders.length > 0) this.#followNewLeaders(node, batches, newLeaders, response, nowMs);
   }
 
   /**
-   * The broker named the partitions' new leaders (KIP-951): metadata takes them in at once and the
-   * retries of those partitions go to them without waiting for a Metadata response or a backoff
-   * (the Java client skips the backoff when the leader changed since the last attempt).
+   * `node` named the partitions' new leaders (KIP-951): metadata takes them in at once (if newer
+   * than what it has) and the retries of the partitions now led by the named node, not by `node`,
+   * go there without waiting for a Metadata response or a backoff (the Java client skips the
+   * backoff when the leader changed since the batch's last attempt).
    */
   #followNewLeaders(
+    node: number,
     batches: ProducerBatch[],
     leaders: PartitionLeader[],
     response: ProduceResponse,
     nowMs: number,
   ): void {
     const moved = this.#metadata.updatePartitionLeadership(leaders, response.nodeEndpoints);
-    if (moved.length === 0) return;
-    const isMoved = (batch: ProducerBatch) =>
-      moved.some((p) => p.topic === batch.topic && p.partition === batch.partition);
-    for (const batch of batches) {
-      if (!batch.isDone && isMoved(batch)) batch.retryNotBeforeMs = nowMs;
+    if (moved.length > 0) this.#options.instrumentation.leadersMoved(moved.length);
+    for (const { topic, partition, leaderId } of leaders) {
+      if (leaderId === node || this.#metadata.leaderFor(topic, partition) !== leaderId) continue;
+      for (const batch of batches) {
+        if (!batch.isDone && batch.topic === topic && batch.partition === partition) {
+          batch.retryNotBeforeMs = nowMs;
+        }
+      }
     }
-    this.#options.instrumentation.leadersMoved(moved.length);
   }
 
   #onRequestFailed(batches: ProducerBatch[], error: unknown): void {
