@@ -53,7 +53,7 @@ Deno.bench("send() into the accumulator, 100-byte value, no key (sticky)", {
     const record = serializeRecord({ topic: "bench", value });
     checkSize(record);
     const partition = sticky.partition("bench", 6, available);
-    accumulator.append(record, partition, 0)!.catch(() => {});
+    accumulator.appendRecord(record, partition, 0)!.catch(() => {});
     sticky.recordAppended("bench", partition, 100);
   }
   b.end();
@@ -68,7 +68,7 @@ Deno.bench("send() into the accumulator, 100-byte value, string key (murmur2)", 
   for (let i = 0; i < RECORDS; i++) {
     const record = serializeRecord({ topic: "bench", key: `user-${i % 1000}`, value });
     checkSize(record);
-    accumulator.append(record, partitionForKey(record.key!, 6), 0)!.catch(() => {});
+    accumulator.appendRecord(record, partitionForKey(record.key!, 6), 0)!.catch(() => {});
   }
   b.end();
   recycle(accumulator);
@@ -84,7 +84,7 @@ Deno.bench("acknowledge: resolve 1000 records' promises from their batches", {
   const deliveries: Promise<unknown>[] = [];
   for (let i = 0; i < RECORDS; i++) {
     const record = serializeRecord({ topic: "bench", value, timestamp: now });
-    deliveries.push(accumulator.append(record, i % 6, 0)!);
+    deliveries.push(accumulator.appendRecord(record, i % 6, 0)!);
   }
   b.start();
   for (let i = 0; i < 3; i++) recycle(accumulator); // one batch per partition per drain

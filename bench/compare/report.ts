@@ -1,27 +1,40 @@
 /**
  * The comparison's data model and its markdown report (bench/compare/compare.ts writes both).
+ * Every figure in the report is a median over the runs of one client, workload and profile;
+ * ratios divide medians measured in the same comparison.
  */
 
+import type { RunResult } from "./clients/_workload.ts";
+
 export interface WorkloadSpec {
+  /** Bytes per record. */
   size: number;
-  acks: "1" | "all";
   partitions: number;
   compression: "none" | "lz4";
 }
 
-/** One client on one workload: figures, or why there are none. */
-export interface Measurement {
+export type Profile = "matched" | "defaults";
+
+/** What the report needs to know of a client. */
+export interface ClientInfo {
+  name: string;
+  /** Runtime family for the ratios: "Node", "Deno", "Bun", "Java", "C". */
+  runtime: string;
+  /** kafka-edge itself. */
+  edge?: boolean;
+  kcat?: boolean;
+}
+
+/** One run of one client. */
+export interface RunRecord {
   client: string;
+  kind: "throughput" | "latency";
+  profile: Profile;
   workload: WorkloadSpec;
-  records?: number;
-  recordsPerSecond?: number;
-  mbPerSecond?: number;
-  /** user+sys of the whole process, start-up included. */
-  cpuSeconds?: number;
-  peakRssMiB?: number;
-  latencyRate?: number;
-  p50Ms?: number;
-  p99Ms?: number;
+  /** 1-based index among the runs of this client, workload and profile. */
+  run: number;
+  lingerMs?: number;
+  result?: RunResult;
   unsupported?: string;
   error?: string;
 }
@@ -29,39 +42,63 @@ export interface Measurement {
 export interface Report {
   date: string;
   mode: string;
+  runs: number;
+  seconds: number;
   machine: Record<string, string>;
   versions: Record<string, string>;
+  /** Peak RSS of each runtime running an empty script. */
+  bareRssMiB: Record<string, number>;
   settings: Record<string, string>;
-  /** Each client's run with one record: what starting and stopping costs. */
-  startup: Record<string, { cpuSeconds: number; peakRssMiB: number }>;
-  results: Measurement[];
+  runsDone: RunRecord[];
 }
+
+export const workloadId = (w: WorkloadSpec) =>
+  `${w.size}-${w.compression}${w.partitions === 6 ? "" : `-${w.partitions}p`}`;
 
 export const workloadName = (w: WorkloadSpec) =>
-  `${w.size === 1024 ? "1 KiB" : `${w.size} B`}, acks ${w.acks}${
-    w.acks === "all" ? " idem." : ""
-  }, ${w.partitions} part., ${w.compression}`;
+  `${w.size === 1024 ? "1 KiB" : `${w.size} B`}, ${w.compression}, ${w.partitions} part.`;
 
-/** CPU seconds per million records, less the client's start-up. */
-export function netCpuPerMillion(
-  report: Report,
-  m: Measurement,
-): number | undefined {
-  if (m.cpuSeconds === undefined || !m.records) return undefined;
-  const startup = report.startup[m.client]?.cpuSeconds ?? 0;
-  return (Math.max(0, m.cpuSeconds - startup) / m.records) * 1e6;
+export function medianOf(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-const grossCpuPerMillion = (m: Measurement) =>
-  m.cpuSeconds === undefined || !m.records ? undefined : (m.cpuSeconds / m.records) * 1e6;
+/** The runs of one client on one workload, profile and kind (and linger, for latency). */
+export function runsOf(
+  report: Report,
+  client: string,
+  w: WorkloadSpec,
+  profile: Profile,
+  kind: RunRecord["kind"] = "throughput",
+  lingerMs?: number,
+): RunRecord[] {
+  return report.runsDone.filter((r) =>
+    r.client === client && r.kind === kind && r.profile === profile &&
+    workloadId(r.workload) === workloadId(w) &&
+    (kind === "throughput" || r.lingerMs === lingerMs)
+  );
+}
+
+/** Median of a figure over the successful runs. */
+export function median(
+  runs: RunRecord[],
+  figure: (r: RunResult) => number | undefined,
+): number | undefined {
+  return medianOf(
+    runs.flatMap((r) => {
+      const v = r.result && figure(r.result);
+      return v === undefined || Number.isNaN(v) ? [] : [v];
+    }),
+  );
+}
 
 const fmt = (n: number | undefined, digits = 0) =>
   n === undefined ? "–" : n.toLocaleString("en", {
     maximumFractionDigits: digits,
     minimumFractionDigits: digits,
   });
-
-const isEdge = (m: Measurement) => m.client.startsWith("kafka-edge");
 
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
@@ -70,119 +107,227 @@ function table(header: string[], rows: string[][]): string {
   );
 }
 
-/** Per workload: kafka-edge's best against each peer (the issue's aims). */
-function aimsTable(report: Report): string {
+const workloadsIn = (report: Report) => {
+  const seen = new Map<string, WorkloadSpec>();
+  for (const r of report.runsDone) seen.set(workloadId(r.workload), r.workload);
+  return [...seen.values()];
+};
+const clientsIn = (report: Report, clients: ClientInfo[]) =>
+  clients.filter((c) => report.runsDone.some((r) => r.client === c.name));
+
+function throughputTable(
+  report: Report,
+  clients: ClientInfo[],
+  profile: Profile,
+): string {
   const rows: string[][] = [];
-  const keys = [
-    ...new Set(report.results.map((m) => workloadName(m.workload))),
-  ];
-  for (const key of keys) {
-    const ms = report.results.filter((m) => workloadName(m.workload) === key);
-    const measured = (m: Measurement) => m.recordsPerSecond !== undefined;
-    const edge = ms.filter((m) => isEdge(m) && measured(m));
-    const peer = (prefix: string) => ms.find((m) => m.client.startsWith(prefix) && measured(m));
-    if (edge.length === 0) {
-      const why = ms.find(isEdge);
+  for (const w of workloadsIn(report)) {
+    for (const c of clientsIn(report, clients)) {
+      const runs = runsOf(report, c.name, w, profile);
+      if (runs.length === 0) continue;
+      const ok = runs.filter((r) => r.result);
+      const rates = ok.map((r) => r.result!.recordsPerSecond);
+      const spread = rates.length > 1
+        ? ` (${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))})`
+        : "";
+      const failure = runs.find((r) => !r.result);
       rows.push([
-        key,
-        `n/a (${why?.unsupported ?? why?.error ?? "not run"})`,
-        "",
-        "",
-        "",
-        "",
-        "",
+        workloadName(w),
+        c.name,
+        ok.length ? `${fmt(median(runs, (m) => m.recordsPerSecond))}${spread}` : "–",
+        fmt(median(runs, (m) => m.mbPerSecond), 1),
+        fmt(median(runs, (m) => m.cpuMicrosPerRecord), 2),
+        fmt(median(runs, (m) => m.peakRssMiB)),
+        fmt(median(runs, (m) => m.batchBytes && m.batchBytes / 1024), 1),
+        `${ok.length}/${runs.length}${
+          failure ? ` (${(failure.error ?? failure.unsupported ?? "").slice(0, 120)})` : ""
+        }`,
       ]);
-      continue;
     }
-    const fastest = edge.reduce((
-      a,
-      b,
-    ) => (a.recordsPerSecond! >= b.recordsPerSecond! ? a : b));
-    const leanest = edge.reduce((
-      a,
-      b,
-    ) => ((netCpuPerMillion(report, a) ?? Infinity) <=
-        (netCpuPerMillion(report, b) ?? Infinity)
-      ? a
-      : b)
-    );
-    const ratio = (p: Measurement | undefined) =>
-      p ? `${(fastest.recordsPerSecond! / p.recordsPerSecond!).toFixed(2)}×` : "–";
-    const java = peer("Java");
-    rows.push([
-      key,
-      `${fmt(fastest.recordsPerSecond)} ${fastest.client.replace("kafka-edge ", "")}`,
-      ratio(peer("kafkajs")),
-      ratio(peer("@platformatic")),
-      ratio(java),
-      `${fmt(netCpuPerMillion(report, leanest), 2)} ${leanest.client.replace("kafka-edge ", "")}`,
-      fmt(java && netCpuPerMillion(report, java), 2),
-    ]);
   }
-  return table(
-    [
-      "workload",
-      "kafka-edge fastest rec/s",
-      "÷ kafkajs",
-      "÷ platformatic",
-      "÷ Java",
-      "kafka-edge least CPU s/M rec (net)",
-      "Java CPU s/M rec (net)",
-    ],
-    rows,
-  );
+  return table([
+    "workload",
+    "client",
+    "records/s median (min–max)",
+    "MB/s",
+    "µs CPU / record",
+    "peak RSS MiB",
+    "KiB / batch, uncompressed",
+    "runs ok",
+  ], rows);
 }
 
-function resultsTable(report: Report): string {
-  const rows = report.results.map((m) => {
-    if (m.recordsPerSecond === undefined) {
-      return [
-        workloadName(m.workload),
-        m.client,
-        `n/a (${m.unsupported ?? m.error})`,
-        "",
-        "",
-        "",
-        "",
-      ];
+/**
+ * kafka-edge on each runtime divided by each other client, medians of records/s and of CPU per
+ * record. Node is kafka-edge under the peers' own Node; Deno and Bun are different runtimes
+ * from the peers', and the table says so.
+ */
+function ratioTable(
+  report: Report,
+  clients: ClientInfo[],
+  profile: Profile,
+): string {
+  const present = clientsIn(report, clients);
+  const edges = present.filter((c) => c.edge);
+  const others = present.filter((c) => !c.edge);
+  const rows: string[][] = [];
+  for (const w of workloadsIn(report)) {
+    for (const e of edges) {
+      const rate = median(
+        runsOf(report, e.name, w, profile),
+        (m) => m.recordsPerSecond,
+      );
+      const cpu = median(
+        runsOf(report, e.name, w, profile),
+        (m) => m.cpuMicrosPerRecord,
+      );
+      if (rate === undefined) continue;
+      const cells = others.map((o) => {
+        const runs = runsOf(report, o.name, w, profile);
+        const otherRate = median(runs, (m) => m.recordsPerSecond);
+        const otherCpu = median(runs, (m) => m.cpuMicrosPerRecord);
+        if (otherRate === undefined) return "–";
+        const label = o.runtime === e.runtime ? "" : " ‡";
+        return `${(rate / otherRate).toFixed(2)}× / ${
+          cpu && otherCpu ? (cpu / otherCpu).toFixed(2) : "–"
+        }${label}`;
+      });
+      rows.push([workloadName(w), e.name, ...cells]);
     }
-    return [
-      workloadName(m.workload),
-      m.client,
-      fmt(m.recordsPerSecond),
-      fmt(m.mbPerSecond, 1),
-      `${fmt(netCpuPerMillion(report, m), 2)} (${fmt(grossCpuPerMillion(m), 2)})`,
-      fmt(m.peakRssMiB),
-      `${fmt(m.p50Ms, 1)} / ${fmt(m.p99Ms, 1)}`,
-    ];
-  });
-  return table(
-    [
-      "workload",
-      "client",
-      "records/s",
-      "MB/s",
-      "CPU s per M records, net (gross)",
-      "peak RSS MiB",
-      "p50 / p99 ms at fixed rate",
-    ],
-    rows,
-  );
+  }
+  return table([
+    "workload",
+    "kafka-edge on",
+    ...others.map((o) => `÷ ${o.name}`),
+  ], rows);
 }
 
-export function markdownReport(report: Report, chartFile: string): string {
+function memoryTable(report: Report, clients: ClientInfo[]): string {
+  const rows: string[][] = [];
+  for (const profile of ["defaults", "matched"] as const) {
+    const bufferMiB = profile === "defaults" ? 32 : 8;
+    for (const w of workloadsIn(report)) {
+      for (const c of clientsIn(report, clients).filter((c) => c.edge)) {
+        const peak = median(
+          runsOf(report, c.name, w, profile),
+          (m) => m.peakRssMiB,
+        );
+        if (peak === undefined) continue;
+        const runtime = c.runtime === "Node 20" ? "Node 20" : c.runtime;
+        const bare = report.bareRssMiB[runtime];
+        const limit = bare + bufferMiB + 64;
+        rows.push([
+          profile,
+          workloadName(w),
+          c.name,
+          fmt(peak),
+          `${fmt(bare)} + ${bufferMiB} + 64 = ${fmt(limit)}`,
+          peak <= limit ? "within" : `over by ${fmt(peak - limit)}`,
+        ]);
+      }
+    }
+  }
+  return table([
+    "profile",
+    "workload",
+    "client",
+    "peak RSS MiB (median)",
+    "bare RSS + bufferMemory + 64 MiB",
+    "",
+  ], rows);
+}
+
+function latencyTable(report: Report, clients: ClientInfo[]): string {
+  const rows: string[][] = [];
+  for (const w of workloadsIn(report)) {
+    for (const c of clientsIn(report, clients)) {
+      for (const lingerMs of [0, 5, undefined]) {
+        const runs = runsOf(report, c.name, w, "matched", "latency", lingerMs);
+        if (runs.length === 0) continue;
+        rows.push([
+          workloadName(w),
+          c.name,
+          lingerMs === undefined ? "none (no linger)" : String(lingerMs),
+          `${fmt(runs.find((r) => r.result)?.result?.rate)} / ${
+            fmt(median(runs, (m) => m.recordsPerSecond))
+          }`,
+          fmt(median(runs, (m) => m.p50Ms), 1),
+          fmt(median(runs, (m) => m.p99Ms), 1),
+          fmt(median(runs, (m) => m.cpuMicrosPerRecord), 2),
+          `${runs.filter((r) => r.result).length}/${runs.length}`,
+        ]);
+      }
+    }
+  }
+  return table([
+    "workload",
+    "client",
+    "lingerMs",
+    "records/s asked / achieved",
+    "p50 ms",
+    "p99 ms",
+    "µs CPU / record",
+    "runs ok",
+  ], rows);
+}
+
+/** The issue's aims, checked against this report's medians. */
+function aimsTable(report: Report, clients: ClientInfo[]): string {
+  const rows: string[][] = [];
+  const edges = clientsIn(report, clients).filter((c) => c.edge);
+  const cpuLimit = (c: ClientInfo, size: number) =>
+    size === 1024 ? 3 : c.runtime === "Bun" ? 0.5 : 1.0;
+  for (const w of workloadsIn(report).filter((w) => w.partitions === 6)) {
+    for (const c of edges) {
+      const runs = runsOf(report, c.name, w, "defaults");
+      const cpu = median(runs, (m) => m.cpuMicrosPerRecord);
+      const rate = median(runs, (m) => m.recordsPerSecond);
+      if (cpu === undefined || rate === undefined) continue;
+      const platformatic = (profile: Profile) =>
+        median(
+          runsOf(report, "@platformatic/kafka (Node 22)", w, profile),
+          (m) => m.recordsPerSecond,
+        );
+      const vs = (
+        p: number | undefined,
+      ) => (p ? `${(rate / p).toFixed(2)}×` : "–");
+      rows.push([
+        workloadName(w),
+        c.name,
+        `${fmt(cpu, 2)} (≤ ${cpuLimit(c, w.size)})`,
+        vs(platformatic("defaults")),
+        vs(platformatic("matched")),
+      ]);
+    }
+  }
+  return table([
+    "workload",
+    "kafka-edge with its defaults",
+    "µs CPU / record (aim)",
+    "records/s ÷ platformatic defaults",
+    "÷ platformatic matched",
+  ], rows);
+}
+
+export function markdownReport(
+  report: Report,
+  clients: ClientInfo[],
+  chartFile: string,
+): string {
   const pairs = (o: Record<string, string>) => table(["", ""], Object.entries(o));
-  const startup = table(
-    ["client", "start-up CPU s", "start-up peak RSS MiB"],
-    Object.entries(report.startup).map((
-      [c, s],
-    ) => [c, fmt(s.cpuSeconds, 2), fmt(s.peakRssMiB)]),
+  const errors = report.runsDone.filter((r) => !r.result).map((r) =>
+    `- ${workloadName(r.workload)}, ${r.profile}, ${r.kind}, ${r.client} run ${r.run}: ${
+      r.error ?? r.unsupported
+    }`
   );
   return [
     `# Side-by-side producer comparison, ${report.date} (${report.mode})`,
     "",
-    "One broker (Kafka, single KRaft node on the same machine), a fresh topic per client and workload,",
-    "each client a process of its own. `bash bench/compare/run.sh` made this file.",
+    "One broker (a single KRaft node on the same machine), a fresh topic per run, each client a",
+    `process of its own; medians of ${report.runs} run(s) of ${report.seconds} s per client, ` +
+    "workload and profile, runs of a workload interleaved across clients. `bash " +
+    "bench/compare/run.sh` made this file" +
+    (report.mode === "quick" ? " (--quick: one run each, figures indicative only)." : "."),
     "",
     "## Machine",
     "",
@@ -196,18 +341,43 @@ export function markdownReport(report: Report, chartFile: string): string {
     "",
     pairs(report.settings),
     "",
-    "## Aims: kafka-edge's best against each peer",
+    "Bare RSS (an empty script): " +
+    Object.entries(report.bareRssMiB).map(([r, m]) => `${r} ${fmt(m)} MiB`)
+      .join(", ") +
+    ".",
     "",
-    aimsTable(report),
+    "## Aims (issue 16): kafka-edge with its defaults",
     "",
-    "## All results",
+    aimsTable(report, clients),
     "",
-    resultsTable(report),
+    "## Throughput, matched settings",
     "",
-    "Start-up (one record), subtracted for the net CPU figures:",
+    throughputTable(report, clients, "matched"),
     "",
-    startup,
+    "## Throughput, each client's defaults",
     "",
+    throughputTable(report, clients, "defaults"),
+    "",
+    "## Ratios: kafka-edge ÷ each other client (records/s × / CPU per record), matched settings",
+    "",
+    "‡: a different runtime from the other client's (kafka-edge on Deno or Bun against clients " +
+    "on Node 22, Java or C). Above 1× records/s is faster; below 1 CPU per record is leaner.",
+    "",
+    ratioTable(report, clients, "matched"),
+    "",
+    "## Ratios, each client's defaults",
+    "",
+    ratioTable(report, clients, "defaults"),
+    "",
+    "## Memory: kafka-edge's peak RSS against bare RSS + bufferMemory + 64 MiB",
+    "",
+    memoryTable(report, clients),
+    "",
+    "## Acknowledgement latency at half each client's own matched peak",
+    "",
+    latencyTable(report, clients),
+    "",
+    ...(errors.length ? ["## Runs without figures", "", ...errors, ""] : []),
     `![records/s and CPU per record](${chartFile})`,
     "",
   ].join("\n");

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The side-by-side comparison: kafka-edge (Deno, Bun, Node), kafkajs, @platformatic/kafka and
-# Kafka's Java producer, one after the other against one real broker (KAFKA_BOOTSTRAP, or one
-# started here on KAFKA_COMPARE_PORT, default a free port). Writes bench/compare/results/<date>.md,
-# .json and .png, and prints the .md's path.
+# The side-by-side comparison: kafka-edge (Deno, Bun, Node 22), @platformatic/kafka and kafkajs
+# (Node 22), Kafka's Java producer and librdkafka (kcat), one after the other against one real
+# broker (KAFKA_BOOTSTRAP, or one started here on KAFKA_COMPARE_PORT, default a free port).
+# Writes bench/compare/results/<date>.md, .json and .png, and prints the .md's path.
 #
-# Usage: bash bench/compare/run.sh [--quick] [--clients "kafka-edge (Bun),kafkajs (Node 22)"] [--out DIR]
+# Usage: bash bench/compare/run.sh [--quick] [--runs N] [--seconds S] [--clients a,b]
+#          [--workloads 100-none,1024-lz4] [--profiles matched,defaults] [--no-latency] [--out DIR]
+# (compare.ts explains each option.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -23,7 +25,9 @@ tsc -p tsconfig.node.json
 if [[ -z "${KAFKA_BOOTSTRAP:-}" ]]; then
   broker_dir=$(mktemp -d -t kafka-edge-compare.XXXXXX)
   trap 'bash scripts/kafka/broker.sh stop --dir "$broker_dir" >&2 || true; rm -rf "$broker_dir"' EXIT
-  KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh start --dir "$broker_dir" --port "${KAFKA_COMPARE_PORT:-auto}")
+  # Each run's topic is deleted after it; its files go at once rather than a minute later.
+  KAFKA_BOOTSTRAP=$(bash scripts/kafka/broker.sh start --dir "$broker_dir" \
+    --port "${KAFKA_COMPARE_PORT:-auto}" --set file.delete.delay.ms=1000)
   export KAFKA_BOOTSTRAP
 fi
 bench/compare/node_modules/.bin/node bench/compare/compare.ts "$@"

@@ -252,7 +252,7 @@ export class Connection {
     const correlationId = this.#nextCorrelationId;
     this.#nextCorrelationId = (this.#nextCorrelationId + 1) | 0;
     const frame = encodeRequestFrame(api, version, correlationId, this.#options.clientId, request);
-    this.#socket!.write(frame);
+    this.#socket!.write(frame.chunks);
     return { correlationId, requestBytes: frame.length };
   }
 

@@ -12,7 +12,14 @@ import { RECORD_BATCH_OVERHEAD } from "../protocol/record_batch.ts";
 import type { BatchCompressor } from "./batch_compressor.ts";
 import { type BufferPool, POOLED_SIZE_MULTIPLES } from "./buffer_pool.ts";
 import type { ClusterMetadata } from "../client/cluster_metadata.ts";
-import { ProducerBatch } from "./producer_batch.ts";
+import {
+  lastReject,
+  lastResolve,
+  newDelivery,
+  ProducerBatch,
+  type Reject,
+  type Resolve,
+} from "./producer_batch.ts";
 import type { RecordMetadata, SerializedRecord } from "./record.ts";
 
 /** Settings of a {@link RecordAccumulator}. */
@@ -129,28 +136,28 @@ export class RecordAccumulator {
   }
 
   /**
-   * Appends to the partition's open batch, or to a new batch when a buffer is available now, and
-   * returns the record's delivery promise. Returns null when a new batch is needed and the pool
-   * has no memory: the caller waits for memory (`BufferPool.waitForMemory`) and calls again.
-   * (The batches' `tryAppend` is the other kind of attempt: null when the record does not fit.)
+   * Appends to the partition's open batch, or to a new batch when a buffer is available now; the
+   * record's delivery is settled through `resolve` and `reject`. Returns false when a new batch
+   * is needed and the pool has no memory: the caller waits for memory
+   * (`BufferPool.waitForMemory`) and calls again.
    */
   append(
     record: SerializedRecord,
     partition: number,
     nowMs: number,
-  ): Promise<RecordMetadata> | null {
+    resolve: Resolve,
+    reject: Reject,
+  ): boolean {
     const queue = this.#queue(record.topic, partition);
     const last = queue.length > 0 ? queue[queue.length - 1] : undefined;
-    if (last && !last.isFull) {
-      const delivery = last.tryAppend(record.timestamp, record.key, record.value, record.headers);
-      if (delivery) {
-        if (last.isFull || queue.length > 1) this.#onBatchReady();
-        return delivery;
-      }
+    const { timestamp, key, value, headers } = record;
+    if (last && !last.isFull && last.append(timestamp, key, value, headers, resolve, reject)) {
+      if (last.isFull || queue.length > 1) this.#onBatchReady();
+      return true;
     }
     const layout = this.#layout(record);
     const buffer = this.#pool.tryAllocate(layout.bufferSize);
-    if (!buffer) return null;
+    if (!buffer) return false;
     const batch = new ProducerBatch(
       record.topic,
       partition,
@@ -162,11 +169,21 @@ export class RecordAccumulator {
       layout.limit,
     );
     // The buffer was sized for this record, so it fits.
-    const delivery = batch.tryAppend(record.timestamp, record.key, record.value, record.headers)!;
+    batch.append(timestamp, key, value, headers, resolve, reject);
     queue.push(batch);
     this.#incomplete.add(batch);
     this.#onBatchReady();
-    return delivery;
+    return true;
+  }
+
+  /** {@link append}, returning the record's delivery promise, or null when it must wait. */
+  appendRecord(
+    record: SerializedRecord,
+    partition: number,
+    nowMs: number,
+  ): Promise<RecordMetadata> | null {
+    const delivery = newDelivery();
+    return this.append(record, partition, nowMs, lastResolve, lastReject) ? delivery : null;
   }
 
   /** Which leaders have sendable batches, and when to look again for the others. */
@@ -322,8 +339,22 @@ export class RecordAccumulator {
     if (!this.#incomplete.delete(batch)) return;
     if (error) batch.fail(error);
     else batch.complete(ack.baseOffset, ack.logAppendTimeMs);
-    if (batch.pooled) this.#pool.deallocate(batch.buffer);
+    // A batch that expired in flight keeps its buffer until its request settles (requestSettled).
+    if (batch.pooled && batch.requestsInFlight === 0) this.#pool.deallocate(batch.buffer);
     this.#onBatchDone(batch, error, error ? UNKNOWN_ACK : ack);
+  }
+
+  /**
+   * A request carrying `batch` was answered or failed: its connection holds the batch's bytes
+   * no longer. Returns the buffer of a batch completed meanwhile (expired in flight) to the pool.
+   */
+  requestSettled(batch: ProducerBatch): void {
+    batch.requestsInFlight--;
+    if (
+      batch.requestsInFlight === 0 && batch.pooled && batch.isDone && !this.#incomplete.has(batch)
+    ) {
+      this.#pool.deallocate(batch.buffer);
+    }
   }
 
   /** Fails `batch` for good if it expired, for the sender's in-flight checks. */

@@ -55,6 +55,13 @@ import {
   validateTopic,
 } from "./record.ts";
 import { Sender } from "./sender.ts";
+import {
+  lastReject,
+  lastResolve,
+  newDelivery,
+  type Reject,
+  type Resolve,
+} from "./producer_batch.ts";
 import { sendAll } from "./send_batch.ts";
 import { ClientTelemetry } from "./telemetry.ts";
 import type { RecordSubmitter } from "./submitter.ts";
@@ -85,7 +92,9 @@ interface BlockedSend {
   /** Chosen once, when the topic's metadata is known; -1 until then. */
   partition: number;
   deadline: number;
-  result: Deferred<RecordMetadata>;
+  /** Settle the promise send() returned: handed on to the batch once appended. */
+  resolve: Resolve;
+  reject: Reject;
   signal: AbortSignal | undefined;
   /** Rejects the send when the signal fires; removed once the send leaves the queue. */
   onAbort: (() => void) | null;
@@ -318,19 +327,24 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
       const serialized = serializeRecord(record, this.#serializers);
       this.#checkSize(serialized);
       let partition = -1;
+      // One promise whether the record is appended now or waits: a waiting record's batch
+      // settles this very promise, with no second one chained to it.
+      const delivery = newDelivery();
+      const resolve = lastResolve;
+      const reject = lastReject;
       // Behind queued sends a record queues too, to keep the send order.
       const count = this.#blocked.length === 0
         ? this.#metadata.partitionCount(serialized.topic)
         : undefined;
       if (count !== undefined) {
         partition = this.#partitionOf(serialized, count);
-        const delivery = this.#append(serialized, partition, Date.now());
-        if (delivery) {
+        if (this.#append(serialized, partition, Date.now(), resolve, reject)) {
           accepted?.resolve(true);
           return delivery;
         }
       }
-      return this.#block(serialized, partition, signal, accepted);
+      this.#block(serialized, partition, signal, accepted, resolve, reject);
+      return delivery;
     } catch (error) {
       accepted?.resolve(false);
       return Promise.reject(error);
@@ -451,7 +465,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
   /** Authentication failed: reject everything waiting and buffered with the error. */
   #failFatally(error: AuthenticationError): void {
     this.#fatalError = error;
-    for (const blocked of this.#blocked.drain()) blocked.result.reject(error);
+    for (const blocked of this.#blocked.drain()) blocked.reject(error);
     this.#metadata.abortWaiters(error);
     this.#pool.cancelWait();
     this.#accumulator.failAll(error);
@@ -468,14 +482,15 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     }
   }
 
-  /** Appends to `partition` when memory allows; null when the record must wait for memory. */
+  /** Appends to `partition` when memory allows; false when the record must wait for memory. */
   #append(
     record: SerializedRecord,
     partition: number,
     nowMs: number,
-  ): Promise<RecordMetadata> | null {
-    const delivery = this.#accumulator.append(record, partition, nowMs);
-    if (!delivery) return null;
+    resolve: Resolve,
+    reject: Reject,
+  ): boolean {
+    if (!this.#accumulator.append(record, partition, nowMs, resolve, reject)) return false;
     if (
       record.partition === undefined && (record.key === null || this.#config.partitionerIgnoreKeys)
     ) {
@@ -485,7 +500,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
       const sent = this.#compressor?.compressedSize(record.topic, bytes) ?? bytes;
       this.#sticky.recordAppended(record.topic, partition, sent);
     }
-    return delivery;
+    return true;
   }
 
   #partitionOf(record: SerializedRecord, count: number): number {
@@ -521,12 +536,15 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     partition: number,
     signal: AbortSignal | undefined,
     accepted: Deferred<boolean> | null,
-  ): Promise<RecordMetadata> {
+    resolve: Resolve,
+    reject: Reject,
+  ): void {
     const blocked: BlockedSend = {
       record,
       partition,
       deadline: Date.now() + this.#config.maxBlockMs,
-      result: new Deferred<RecordMetadata>(),
+      resolve,
+      reject,
       signal,
       onAbort: null,
       accepted,
@@ -538,7 +556,6 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     }
     this.#blocked.push(blocked);
     if (this.#blocked.length === 1) this.#drainBlocked();
-    return blocked.result.promise;
   }
 
   /** Settles a queued send that will not be appended (it stays queued until it is the head). */
@@ -546,7 +563,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
     if (blocked.done) return;
     blocked.done = true;
     if (blocked.onAbort) blocked.signal!.removeEventListener("abort", blocked.onAbort);
-    blocked.result.reject(error);
+    blocked.reject(error);
     blocked.accepted?.resolve(false);
   }
 
@@ -565,11 +582,9 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
           head.partition = this.#partitionOf(head.record, this.#metadata.partitionCount(topic)!);
         }
         while (!head.done) {
-          const delivery = this.#append(head.record, head.partition, Date.now());
-          if (delivery) {
+          if (this.#append(head.record, head.partition, Date.now(), head.resolve, head.reject)) {
             head.done = true;
             if (head.onAbort) head.signal!.removeEventListener("abort", head.onAbort);
-            delivery.then(head.result.resolve, head.result.reject);
             head.accepted?.resolve(true);
             break;
           }

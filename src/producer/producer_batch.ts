@@ -18,17 +18,27 @@ import {
 import type { BatchCompressor } from "./batch_compressor.ts";
 import type { RecordMetadata } from "./record.ts";
 
-type Resolve = (metadata: RecordMetadata) => void;
-type Reject = (error: Error) => void;
+/** Settles a record's delivery promise with where it was written. */
+export type Resolve = (metadata: RecordMetadata) => void;
+/** Settles a record's delivery promise with why it was not written. */
+export type Reject = (error: Error) => void;
 
-// One shared promise executor instead of a closure per record: it parks the callbacks here and
-// tryAppend picks them up right after `new Promise` returns (the executor runs synchronously).
-// Saves a closure and its context per record (~60 ns of ~400 in bench/accumulator_bench.ts).
-let capturedResolve: Resolve;
-let capturedReject: Reject;
+// One shared promise executor instead of a closure per record: it parks the callbacks in
+// `lastResolve` and `lastReject`, read right after `newDelivery()` returns (the executor runs
+// synchronously). Saves a closure and its context per record (~60 ns of ~400 in
+// bench/accumulator_bench.ts).
+/** The resolve function of the promise `newDelivery` returned last. */
+export let lastResolve: Resolve;
+/** The reject function of the promise `newDelivery` returned last. */
+export let lastReject: Reject;
 function captureCallbacks(resolve: Resolve, reject: Reject): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
+  lastResolve = resolve;
+  lastReject = reject;
+}
+
+/** A record's delivery promise; read `lastResolve` and `lastReject` at once for its settling. */
+export function newDelivery(): Promise<RecordMetadata> {
+  return new Promise<RecordMetadata>(captureCallbacks);
 }
 
 /** One partition's batch, from its first record until the broker acknowledges it. */
@@ -50,6 +60,12 @@ export class ProducerBatch {
   retryNotBeforeMs = 0;
   /** Why the last attempt failed: the cause of the batch's expiry, if it comes to that. */
   lastError: Error | null = null;
+  /**
+   * Requests carrying this batch that have not settled: their connection may still hold the
+   * batch's bytes by reference (request frames do not copy them), so its buffer goes back to
+   * the pool only once this is 0.
+   */
+  requestsInFlight = 0;
   #writer: RecordBatchWriter;
   readonly #compressor: BatchCompressor | null;
   #full = false;
@@ -125,6 +141,28 @@ export class ProducerBatch {
   }
 
   /**
+   * Appends a record whose delivery `resolve` and `reject` settle; returns false (nothing
+   * written) when it does not fit, after which the batch counts as full.
+   */
+  append(
+    timestamp: number,
+    key: BatchData,
+    value: BatchData,
+    headers: readonly RecordHeader[],
+    resolve: Resolve,
+    reject: Reject,
+  ): boolean {
+    if (this.#bytes !== null || !this.#writer.tryAppend(timestamp, key, value, headers)) {
+      this.#full = true;
+      return false;
+    }
+    this.#resolves.push(resolve);
+    this.#rejects.push(reject);
+    this.#timestamps.push(timestamp);
+    return true;
+  }
+
+  /**
    * Appends a record; returns its delivery promise, or null (nothing written) when it does not
    * fit, after which the batch counts as full.
    */
@@ -134,15 +172,8 @@ export class ProducerBatch {
     value: BatchData,
     headers: readonly RecordHeader[],
   ): Promise<RecordMetadata> | null {
-    if (this.#bytes !== null || !this.#writer.tryAppend(timestamp, key, value, headers)) {
-      this.#full = true;
-      return null;
-    }
-    const delivery = new Promise<RecordMetadata>(captureCallbacks);
-    this.#resolves.push(capturedResolve);
-    this.#rejects.push(capturedReject);
-    this.#timestamps.push(timestamp);
-    return delivery;
+    const delivery = newDelivery();
+    return this.append(timestamp, key, value, headers, lastResolve, lastReject) ? delivery : null;
   }
 
   /**

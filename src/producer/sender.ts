@@ -233,18 +233,30 @@ export class Sender {
       this.#onRequestFailed(batches, error);
       return;
     }
+    this.#carry(batches);
     if (this.#options.acks === 0) {
       // The broker sends no response: the records are done once the socket has taken them.
       connection.send(Produce, request).then(
-        () => this.#settle(batches, (batch) => this.#accumulator.complete(batch)),
-        (error) => this.#onRequestFailed(batches, error),
+        () => this.#settle(this.#settled(batches), (batch) => this.#accumulator.complete(batch)),
+        (error) => this.#onRequestFailed(this.#settled(batches), error),
       );
       return;
     }
     connection.request(Produce, request, version).then(
-      (response) => this.#onProduceResponse(node, batches, response),
-      (error) => this.#onRequestFailed(batches, error),
+      (response) => this.#onProduceResponse(node, this.#settled(batches), response),
+      (error) => this.#onRequestFailed(this.#settled(batches), error),
     );
+  }
+
+  /** The batches go out in a request: their buffers stay theirs until it settles. */
+  #carry(batches: ProducerBatch[]): void {
+    for (const batch of batches) batch.requestsInFlight++;
+  }
+
+  /** The request carrying `batches` settled (see RecordAccumulator.requestSettled). */
+  #settled(batches: ProducerBatch[]): ProducerBatch[] {
+    for (const batch of batches) this.#accumulator.requestSettled(batch);
+    return batches;
   }
 
   #onProduceResponse(node: number, batches: ProducerBatch[], response: ProduceResponse): void {

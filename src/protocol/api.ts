@@ -19,11 +19,6 @@ export interface Api<Request, Response> {
   /** First version using compact encodings and tagged fields. */
   readonly firstFlexibleVersion: number;
   encodeRequest(w: Writer, request: Request, version: number): void;
-  /**
-   * Bytes the encoded request body will about take, for requests that carry bulk data, so that
-   * the frame's buffer is allocated once instead of doubled (and copied) as it grows.
-   */
-  encodedSizeHint?(request: Request): number;
   decodeResponse(r: Reader, version: number): Response;
 }
 

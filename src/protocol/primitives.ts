@@ -39,25 +39,58 @@ export function varlongSize(value: number): number {
   return size;
 }
 
-/** A growable byte buffer with Kafka's encodings. Multi-byte integers are big-endian. */
+/** An array appended by reference, and where it goes among the writer's own bytes. */
+interface Reference {
+  at: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * A growable byte buffer with Kafka's encodings. Multi-byte integers are big-endian. Bulk bytes
+ * (record batches) may be appended by reference: they are not copied, and {@link chunks} returns
+ * the writer's own bytes and those arrays in order.
+ */
 export class Writer {
   #buf: Uint8Array;
   #view: DataView;
   #pos = 0;
+  readonly #references: Reference[] = [];
+  #referencedBytes = 0;
 
   constructor(initialCapacity = 256) {
     this.#buf = new Uint8Array(initialCapacity);
     this.#view = new DataView(this.#buf.buffer);
   }
 
-  /** Bytes written so far. */
+  /** Bytes written so far, those appended by reference included. */
   get length(): number {
-    return this.#pos;
+    return this.#pos + this.#referencedBytes;
   }
 
-  /** A view of the bytes written so far (not a copy). */
+  /** The bytes written so far in one array: a view when nothing was appended by reference. */
   bytes(): Uint8Array {
-    return this.#buf.subarray(0, this.#pos);
+    const own = this.#buf.subarray(0, this.#pos);
+    if (this.#references.length === 0) return own;
+    const all = new Uint8Array(this.length);
+    let filled = 0;
+    for (const chunk of this.chunks()) {
+      all.set(chunk, filled);
+      filled += chunk.length;
+    }
+    return all;
+  }
+
+  /** The bytes written so far, in order: views of the writer's own and the referenced arrays. */
+  chunks(): Uint8Array[] {
+    const chunks: Uint8Array[] = [];
+    let from = 0;
+    for (const { at, bytes } of this.#references) {
+      if (at > from) chunks.push(this.#buf.subarray(from, at));
+      chunks.push(bytes);
+      from = at;
+    }
+    if (this.#pos > from || chunks.length === 0) chunks.push(this.#buf.subarray(from, this.#pos));
+    return chunks;
   }
 
   #ensure(extra: number): void {
@@ -132,6 +165,17 @@ export class Writer {
     return this;
   }
 
+  /**
+   * Raw bytes, no length prefix, not copied: {@link chunks} returns this very array, so it must
+   * not change while the writer's output is in use.
+   */
+  rawReference(bytes: Uint8Array): this {
+    if (bytes.length === 0) return this;
+    this.#references.push({ at: this.#pos, bytes });
+    this.#referencedBytes += bytes.length;
+    return this;
+  }
+
   /** Raw bytes, no length prefix. */
   raw(bytes: Uint8Array): this {
     this.#ensure(bytes.length);
@@ -154,16 +198,18 @@ export class Writer {
     return this.uvarint(bytes.length + 1).raw(bytes);
   }
 
-  /** INT32 length + bytes; `null` as length -1. */
-  bytesField(value: Uint8Array | null): this {
+  /** INT32 length + bytes (by reference if asked: see {@link rawReference}); `null` as -1. */
+  bytesField(value: Uint8Array | null, byReference = false): this {
     if (value === null) return this.int32(-1);
-    return this.int32(value.length).raw(value);
+    this.int32(value.length);
+    return byReference ? this.rawReference(value) : this.raw(value);
   }
 
-  /** UVARINT (length + 1) + bytes; `null` as 0. */
-  compactBytes(value: Uint8Array | null): this {
+  /** UVARINT (length + 1) + bytes (by reference if asked: see {@link rawReference}); `null` as 0. */
+  compactBytes(value: Uint8Array | null, byReference = false): this {
     if (value === null) return this.uvarint(0);
-    return this.uvarint(value.length + 1).raw(value);
+    this.uvarint(value.length + 1);
+    return byReference ? this.rawReference(value) : this.raw(value);
   }
 
   /** A UUID from its 16 raw bytes. */
@@ -190,7 +236,10 @@ export class Writer {
     return this.uvarint(0);
   }
 
-  /** Overwrite an INT32 at an earlier position (for lengths known only afterwards). */
+  /**
+   * Overwrite an INT32 at an earlier position of the writer's own bytes (for lengths known only
+   * afterwards; before any reference, a position among all the bytes).
+   */
   patchInt32(position: number, value: number): void {
     this.#view.setInt32(position, value);
   }

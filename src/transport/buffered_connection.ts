@@ -33,16 +33,18 @@ export abstract class BufferedConnection implements TransportConnection {
     return this.#closed;
   }
 
-  write(bytes: Uint8Array): void {
+  write(chunks: readonly Uint8Array[]): void {
     if (this.#closed) return;
     const idle = this.pending.size === 0;
-    this.pending.push(bytes);
+    this.pending.push(chunks);
     // A non-empty buffer means a flush is already under way or waiting for the socket.
     if (idle) this.flush();
   }
 
   drained(): Promise<void> {
-    if (this.pending.size === 0 || this.#closed) return Promise.resolve();
+    if ((this.pending.size === 0 && !this.socketHoldsBytes) || this.#closed) {
+      return Promise.resolve();
+    }
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
@@ -55,6 +57,14 @@ export abstract class BufferedConnection implements TransportConnection {
    * take more; calls `wakeDrainWaiters` once the buffer is empty.
    */
   protected abstract flush(): void;
+
+  /**
+   * Whether the socket still refers to bytes it was handed (Node's queues them by reference);
+   * the adapter then wakes the drain waiters once it does not.
+   */
+  protected get socketHoldsBytes(): boolean {
+    return false;
+  }
 
   /** Closes the underlying socket; called once. */
   protected abstract closeSocket(): void;

@@ -1,7 +1,8 @@
 /**
  * Bun adapter: `Bun.connect`, with its `tls` option for TLS. Bun's `socket.write` is unbuffered:
  * it returns how many bytes the kernel took (possibly 0) and keeps none of the rest, so the rest
- * stays in the send buffer and is written from the `drain` handler. The same holds for TLS
+ * stays in the send buffer and is written from the `drain` handler. A request's chunks are
+ * copied into one reused staging buffer and written at once. The same holds for TLS
  * sockets, where the count is of plaintext bytes taken.
  *
  * @module
@@ -47,8 +48,13 @@ interface BunRuntime {
   ): Promise<BunSocket>;
 }
 
+/** Bytes copied together for one socket write. */
+const STAGING_SIZE = 256 * 1024;
+
 class BunConnection extends BufferedConnection {
   #socket: BunSocket | null = null;
+  /** Reused for every write (Bun's write copies into the kernel or takes nothing). */
+  #staging: Uint8Array | null = null;
   /** Settled by Bun's `handshake` callback; `Bun.connect` resolves before the handshake. */
   readonly #handshake = new Deferred<void>();
   #handshakeDone = false;
@@ -91,7 +97,9 @@ class BunConnection extends BufferedConnection {
   protected flush(): void {
     if (!this.#socket) return; // not connected yet: attach() flushes
     while (this.pending.size > 0 && !this.closed) {
-      const chunk = this.pending.peek();
+      // One write per staging buffer's worth: a write per chunk costs more than copying them.
+      this.#staging ??= new Uint8Array(STAGING_SIZE);
+      const chunk = this.pending.stage(this.#staging);
       const written = this.#socket.write(chunk);
       if (written < 0) {
         this.finish(new ConnectionError("socket closed while writing"));

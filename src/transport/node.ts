@@ -1,8 +1,10 @@
 /**
- * Node adapter: `node:net`, and `node:tls` for TLS. Node's `socket.write` never drops bytes but queues them in memory
- * when the kernel is full and returns false; writing more then would grow that queue without
- * bound. So bytes go to the socket only while it accepts them, the rest waits in the send
- * buffer, and `'drain'` resumes. A TLS socket is a `net.Socket` too and behaves the same.
+ * Node adapter: `node:net`, and `node:tls` for TLS. Node's `socket.write` never drops bytes but
+ * queues them in memory when the kernel is full and returns false; writing more then would grow
+ * that queue without bound. So Node gets a bounded amount at a time, the rest waits in the send
+ * buffer, and each write's callback resumes. Node keeps what it was handed by reference (no
+ * copy), so `drained()` waits for those callbacks too. A TLS socket is a `net.Socket` too and
+ * behaves the same.
  *
  * @module
  */
@@ -18,18 +20,23 @@ import type {
   TransportEvents,
 } from "./transport.ts";
 
+/** Most bytes handed to Node in one gathered write; the rest waits until it has finished. */
+const FLUSH_BUDGET = 256 * 1024;
+
 class NodeConnection extends BufferedConnection {
   readonly #socket: Socket;
-  #blocked = false;
+  /** Chunks handed to Node whose write has not finished: Node holds them by reference. */
+  #unfinished = 0;
+  readonly #finished = () => {
+    if (--this.#unfinished > 0) return;
+    if (this.pending.size > 0) this.flush();
+    else this.wakeDrainWaiters();
+  };
 
   constructor(socket: Socket, events: TransportEvents, tls: boolean) {
     super(events, tls);
     this.#socket = socket;
     socket.on("data", (chunk: Uint8Array) => events.onData(chunk));
-    socket.on("drain", () => {
-      this.#blocked = false;
-      this.flush();
-    });
     socket.on(
       "error",
       (error) => this.finish(this.socketError("socket error", error)),
@@ -37,14 +44,27 @@ class NodeConnection extends BufferedConnection {
     socket.on("close", () => this.finish());
   }
 
+  protected override get socketHoldsBytes(): boolean {
+    return this.#unfinished > 0;
+  }
+
+  /**
+   * Hands Node up to FLUSH_BUDGET bytes of chunks, corked: one gathered write (writev), no copy.
+   * Nothing more until Node has finished them (its callbacks flush again), so Node never holds
+   * more than that in memory, however slow the socket.
+   */
   protected flush(): void {
-    while (this.pending.size > 0 && !this.closed && !this.#blocked) {
-      const chunk = this.pending.peek();
+    if (this.#unfinished > 0 || this.closed) return;
+    this.#socket.cork();
+    let budget = FLUSH_BUDGET;
+    while (this.pending.size > 0 && budget > 0) {
+      const chunk = this.pending.next(budget);
       this.pending.consume(chunk.length);
-      // false: Node queued the chunk in memory; hand it nothing more until 'drain'.
-      this.#blocked = !this.#socket.write(chunk);
+      budget -= chunk.length;
+      this.#unfinished++;
+      this.#socket.write(chunk, this.#finished);
     }
-    if (this.pending.size === 0) this.wakeDrainWaiters();
+    this.#socket.uncork();
   }
 
   protected closeSocket(): void {

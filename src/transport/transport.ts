@@ -5,6 +5,11 @@
  * socket takes now, keeps the rest in a {@link SendBuffer}, and resumes when the socket drains.
  * Callers that want backpressure watch `pendingBytes` and await `drained()`.
  *
+ * A request comes as a list of chunks (its header, then its record batches as they are), which
+ * the adapter keeps by reference until the socket has them: an adapter writes them gathered
+ * (Node) or copies them into one reused staging buffer per write (Deno, Bun, where a write per
+ * chunk costs more than the copy), but never keeps a reference once `drained()` has resolved.
+ *
  * @module
  */
 
@@ -43,8 +48,11 @@ export interface TransportEvents {
 
 /** An open connection. */
 export interface TransportConnection {
-  /** Queues bytes for sending; returns at once. The array must not be changed afterwards. */
-  write(bytes: Uint8Array): void;
+  /**
+   * Queues a request's bytes, in order, for sending; returns at once. The arrays must not change
+   * until `drained()` resolves, the request is answered, or the connection is closed.
+   */
+  write(chunks: readonly Uint8Array[]): void;
   /** Bytes accepted by `write` that the socket has not taken yet. */
   readonly pendingBytes: number;
   /** Resolves once every queued byte has been handed to the socket. */

@@ -1,6 +1,6 @@
 /**
  * A transport that wraps the runtime's own and counts what the producer does with it: connection
- * attempts, and request frames per API key (each request is one `write` of a whole frame).
+ * attempts, and request frames per API key (each request is one `write` of a whole frame's chunks).
  */
 
 import { detectTransport } from "../../src/transport/detect.ts";
@@ -25,11 +25,11 @@ export function countingTransport(): CountingTransport {
       connects++;
       const connection = await inner.connect(endpoint, events, tls);
       return {
-        write(bytes) {
-          // A frame: INT32 size, then the request header's INT16 API key.
-          const apiKey = (bytes[4] << 8) | bytes[5];
+        write(chunks) {
+          // A frame whose first chunk holds INT32 size, then the request header's INT16 API key.
+          const apiKey = (chunks[0][4] << 8) | chunks[0][5];
           byApiKey.set(apiKey, (byApiKey.get(apiKey) ?? 0) + 1);
-          connection.write(bytes);
+          connection.write(chunks);
         },
         get pendingBytes() {
           return connection.pendingBytes;

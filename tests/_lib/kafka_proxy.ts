@@ -411,6 +411,13 @@ class Session {
             samePartition(target as PartitionRef, p)
           ) && entry.partitions.length > 0
         ) continue;
+        // A Metadata request that names its topics and not this one cannot carry its error (a
+        // refresh already in flight when the rule was added must not use the rule up).
+        const named = entry.api === "Metadata" ? request.body?.topics : undefined;
+        if (
+          target.topic !== undefined && Array.isArray(named) &&
+          !named.some((t) => (t as Struct).name === target.topic)
+        ) continue;
         slot.replacements.push(target);
         entry.actions.push(`replace error with ${target.code}${where(target)}`);
       } else if ("delayMs" in action) {

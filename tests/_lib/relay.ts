@@ -239,8 +239,8 @@ export function throughRelays(inner: Transport, options: RelayOptions = {}): Rel
         get pendingBytes() {
           return connection.pendingBytes;
         },
-        write(bytes) {
-          connection.write(bytes);
+        write(chunks) {
+          connection.write(chunks);
           if (connection.pendingBytes > 0) retainedWrites++;
         },
         drained: () => connection.drained(),

@@ -91,13 +91,15 @@ export function versionCapTransport(apiKey: number, maxVersion: number): Transpo
         onClose: (error) => events.onClose(error),
       }, tls);
       return {
-        write(bytes) {
-          // A whole request frame: size, API key, API version, correlation id.
-          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        write(chunks) {
+          // A whole request frame, its header in the first chunk: size, API key, API version,
+          // correlation id.
+          const head = chunks[0];
+          const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
           if (view.getInt16(4) === API_VERSIONS_KEY) {
             apiVersionsRequests.set(view.getInt32(8), view.getInt16(6));
           }
-          connection.write(bytes);
+          connection.write(chunks);
         },
         get pendingBytes() {
           return connection.pendingBytes;

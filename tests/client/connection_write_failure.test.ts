@@ -28,8 +28,8 @@ test("a write that finds the socket closed rejects its request at once", {
         get pendingBytes() {
           return connection.pendingBytes;
         },
-        write(bytes) {
-          if (!breakOnWrite) return connection.write(bytes);
+        write(chunks) {
+          if (!breakOnWrite) return connection.write(chunks);
           connection.close();
           events.onClose(new Error("socket closed while writing"));
         },

@@ -69,7 +69,7 @@ class RawClient {
     const frame = encodeRequestFrame(api, version, this.#correlationId++, "fuzz", request);
     return new Promise((resolve) => {
       this.#waiting.push(resolve);
-      this.#socket.write(frame);
+      for (const chunk of frame.chunks) this.#socket.write(chunk);
     });
   }
 

@@ -1,66 +1,87 @@
 /**
- * What every JavaScript client driver of bench/compare shares: the command line, the send loop
- * (as fast as allowed, or at a fixed rate for ack latency) and the one JSON line it prints. A
- * driver only says how its client submits records and what it calls the client.
+ * What every JavaScript driver of bench/compare shares: the command line, the send loop and the
+ * one JSON line it prints. A driver only says how its client is configured and submits records.
+ * (The Java driver, JavaProducer.java, follows the same protocol.)
  *
- * Command line (the same for every driver):
- *   --bootstrap host:port --topic T --records N --size BYTES --acks 1|all --compression none|lz4
- *   [--rate RECORDS_PER_S]   (0 or absent: as fast as the client goes)
- *   [--warmup-records W]     (the first W of the N records are not counted, as in Java's
- *                             ProducerPerformance: the clock starts once they are acknowledged,
- *                             and at a fixed rate their latencies are left out)
- * acks all means the idempotent producer; acks 1 means idempotence off.
+ * Command line (the same for every driver; compare.ts decides each value):
+ *   --bootstrap host:port --topic T --payload FILE (records, one a line: payload.ts)
+ *   --acks 1|all --compression none|lz4
+ *   [--idempotence true|false]  absent: the client's default
+ *   [--batch-bytes N]           the client's batch size setting (absent: its default)
+ *   [--buffer-bytes N]          the client's buffer memory setting (absent: its default)
+ *   [--linger MS]               the client's linger setting (absent: its default)
+ *   --chunk N                   records per submit (the peers' records per send() call)
+ *   --max-outstanding N         records submitted and not yet acknowledged, at most
+ *   --seconds S                 the counted window: records are submitted for S seconds
+ *   --warmup-seconds W          submitted first and acknowledged before the window opens
+ *   [--rate R]                  records per second (latency runs); 0 or absent: full speed
  *
- * This file is also run by Node 22's type stripping (the peer drivers): plain TypeScript only
- * (no enums, no parameter properties, `import type` for types).
+ * The window runs from the first counted submit to the last acknowledgement; closing the client
+ * comes after it. CPU is the process's user+sys (every thread) over the window, from
+ * process.cpuUsage(); peak RSS is the kernel's high-water mark (VmHWM) when the window closes.
+ *
+ * This file also runs under Node 22's type stripping (the peer drivers): plain TypeScript only.
  */
 
+import { readFileSync } from "node:fs";
 import process from "node:process";
+import { readPayload } from "../payload.ts";
 
 export interface Workload {
   bootstrap: string[];
   topic: string;
-  records: number;
+  payload: Uint8Array[];
+  /** Bytes of every payload record. */
   size: number;
   acks: "1" | "all";
   compression: "none" | "lz4";
+  idempotence: boolean | undefined;
+  batchBytes: number | undefined;
+  bufferBytes: number | undefined;
+  lingerMs: number | undefined;
+  chunk: number;
+  maxOutstanding: number;
+  seconds: number;
+  warmupSeconds: number;
   /** Records per second; 0 = as fast as the client goes. */
   rate: number;
-  /** The first records, not counted in the figures (JIT and connection warm-up). */
-  warmupRecords: number;
 }
 
 /** Called when `count` submitted records were acknowledged (or failed, with `error`). */
 export type Acked = (count: number, error?: unknown) => void;
 
 export interface BenchClient {
-  /** Submits `count` records now; `acked` is called once they are acknowledged (maybe in parts). */
-  submit(count: number, acked: Acked): void;
+  /**
+   * Submits records `first` to `first + count - 1` (record i's value: payload[i % length]);
+   * `acked` is called as they are acknowledged (maybe in parts).
+   */
+  submit(first: number, count: number, acked: Acked): void;
   /** Sends what is buffered and closes. */
   close(): Promise<void>;
-}
-
-/** How a driver wants to be fed. */
-export interface Feeding {
-  /** Records per `submit()` call at full speed. */
-  chunk: number;
-  /** Most records submitted and not yet acknowledged at full speed. */
-  maxOutstanding: number;
+  /** Uncompressed bytes per batch sent in the window, when the client can tell. */
+  batchBytes?(): number | undefined;
+  /** Marks the start of the window (for batchBytes). */
+  windowOpened?(): void;
 }
 
 /** The one line a driver prints. */
 export interface RunResult {
   client: string;
   runtime: string;
+  /** What the client was configured with (for the report). */
+  settings: string;
   records: number;
-  warmupRecords: number;
-  size: number;
-  rate: number;
   seconds: number;
   recordsPerSecond: number;
   mbPerSecond: number;
+  cpuSeconds: number;
+  /** CPU microseconds per record in the window. */
+  cpuMicrosPerRecord: number;
+  peakRssMiB: number;
+  batchBytes?: number;
   failed: number;
   firstError?: string;
+  rate: number;
   p50Ms?: number;
   p99Ms?: number;
   /** Set (and nothing measured) when the client cannot run this workload. */
@@ -74,7 +95,11 @@ export function parseWorkload(argv: string[] = process.argv): Workload {
     if (value === undefined) throw new Error(`--${name} is required`);
     return value;
   };
-  const acks = option("acks", "1");
+  const optional = (name: string): number | undefined => {
+    const index = argv.indexOf(`--${name}`);
+    return index >= 0 ? Number(argv[index + 1]) : undefined;
+  };
+  const acks = option("acks", "all");
   const compression = option("compression", "none");
   if (acks !== "1" && acks !== "all") {
     throw new Error(`--acks must be 1 or all, not ${acks}`);
@@ -82,18 +107,29 @@ export function parseWorkload(argv: string[] = process.argv): Workload {
   if (compression !== "none" && compression !== "lz4") {
     throw new Error(`--compression must be none or lz4, not ${compression}`);
   }
+  const idempotence = argv.indexOf("--idempotence") >= 0
+    ? option("idempotence") === "true"
+    : undefined;
+  const payload = readPayload(option("payload"));
   return {
     bootstrap: option(
       "bootstrap",
       process.env.KAFKA_BOOTSTRAP ?? "127.0.0.1:9092",
     ).split(","),
     topic: option("topic"),
-    records: Number(option("records", "100000")),
-    size: Number(option("size", "100")),
+    payload,
+    size: payload[0].length,
     acks,
     compression,
+    idempotence,
+    batchBytes: optional("batch-bytes"),
+    bufferBytes: optional("buffer-bytes"),
+    lingerMs: optional("linger"),
+    chunk: Number(option("chunk", "1000")),
+    maxOutstanding: Number(option("max-outstanding", "65536")),
+    seconds: Number(option("seconds", "5")),
+    warmupSeconds: Number(option("warmup-seconds", "1")),
     rate: Number(option("rate", "0")),
-    warmupRecords: Number(option("warmup-records", "0")),
   };
 }
 
@@ -104,34 +140,28 @@ export function runtimeName(): string {
   return `node ${process.versions.node}`;
 }
 
-/**
- * A record value of `size` random capital letters, as Java's ProducerPerformance makes its payload
- * (so lz4 gets the same kind of data everywhere). The same value goes in every record, there too.
- */
-export function recordValue(size: number): Uint8Array {
-  let seed = 42;
-  return Uint8Array.from({ length: size }, () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; // a fixed LCG: the same bytes every run
-    return 65 + (seed >>> 16) % 26;
-  });
+/** The process's peak resident set so far (Linux: VmHWM), in MiB. */
+function peakRssMiB(): number {
+  const status = readFileSync("/proc/self/status", "utf8");
+  const kib = Number(status.match(/VmHWM:\s+(\d+)/)?.[1] ?? NaN);
+  return kib / 1024;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs the workload on `client` and returns the result line (the caller prints it). At full
- * speed the clock runs from the first submit to the last acknowledgement; at a fixed rate every
- * record's latency runs from its submit to its acknowledgement.
+ * speed, submits `chunk` records at a time while fewer than `maxOutstanding` are unacknowledged;
+ * at a fixed rate, every millisecond submits what is due as one unit and records each one's
+ * latency from its submit to its acknowledgement.
  */
 export async function runWorkload(
   client: BenchClient,
   workload: Workload,
-  feeding: Feeding,
+  settings: string,
 ): Promise<Omit<RunResult, "client">> {
-  const total = workload.records;
-  const warmup = Math.min(workload.warmupRecords, total - 1);
-  const latencies = new Float64Array(workload.rate > 0 ? total : 0);
   let submitted = 0;
   let acked = 0;
-  let latencyCount = 0;
   let failed = 0;
   let firstError: unknown;
   let waiting: { until: () => boolean; resolve: () => void } | undefined;
@@ -150,69 +180,101 @@ export async function runWorkload(
     }
   };
 
-  let started = performance.now();
-  if (workload.rate > 0) {
-    // Fixed rate: every millisecond, submit what is due by now as one unit.
-    await new Promise<void>((done) => {
+  /** Full speed until `until` (performance.now()), as the feeding allows. */
+  const fullSpeed = async (until: number) => {
+    while (performance.now() < until) {
+      const count = workload.chunk;
+      await waitUntil(() => submitted - acked + count <= workload.maxOutstanding);
+      client.submit(submitted, count, onAcked);
+      submitted += count;
+      // A client that acknowledges synchronously would starve timers: yield now and then.
+      if (submitted % (count * 64) === 0) await sleep(0);
+    }
+  };
+
+  const rate = workload.rate;
+  const latencies = new Float32Array(
+    rate > 0 ? Math.ceil(rate * (workload.seconds + 1)) : 0,
+  );
+  let latencyCount = 0;
+  /** At `rate` until `until`; latencies are kept when `keep`. */
+  /**
+   * At `rate` until `until`; latencies are kept when `keep`. Records due are submitted every
+   * millisecond, at most `chunk` per call and never more than `maxOutstanding` unacknowledged: a
+   * client that falls behind has its records wait (memory stays bounded) and the wait counts in
+   * their latency, which runs from when each record was due, not from when it was submitted.
+   */
+  const fixedRate = (until: number, keep: boolean) =>
+    new Promise<void>((done) => {
+      const started = performance.now();
+      const base = submitted;
+      const last = base + Math.floor(((until - started) / 1000) * rate);
       const tick = () => {
         const now = performance.now();
-        const due = Math.min(
-          total,
-          Math.floor(((now - started) / 1000) * workload.rate),
-        );
-        if (due > submitted) {
-          const count = due - submitted;
-          // Records of one submit share a latency: only how many of them count matters.
-          let toCount = due - Math.max(submitted, warmup);
-          submitted = due;
-          client.submit(count, (n, error) => {
-            const latency = performance.now() - now;
-            const counted = Math.max(0, Math.min(n, toCount));
-            toCount -= counted;
-            for (let i = 0; i < counted; i++) latencies[latencyCount++] = latency;
+        const due = Math.min(last, base + Math.floor(((now - started) / 1000) * rate));
+        while (due > submitted && submitted - acked < workload.maxOutstanding) {
+          const count = Math.min(
+            due - submitted,
+            workload.chunk,
+            workload.maxOutstanding - (submitted - acked),
+          );
+          let nextIndex = submitted - base;
+          client.submit(submitted, count, (n, error) => {
+            if (keep) {
+              const ackedAt = performance.now();
+              for (let i = 0; i < n && latencyCount < latencies.length; i++) {
+                latencies[latencyCount++] = ackedAt - (started + (nextIndex++ / rate) * 1000);
+              }
+            }
             onAcked(n, error);
           });
+          submitted += count;
         }
-        if (submitted < total) setTimeout(tick, 1);
+        if (submitted < last) setTimeout(tick, 1);
         else done();
       };
       tick();
     });
-  } else {
-    while (submitted < total) {
-      if (submitted === warmup && warmup > 0) {
-        await waitUntil(() => acked === warmup);
-        started = performance.now();
-      }
-      const count = Math.min(
-        feeding.chunk,
-        total - submitted,
-        warmup > submitted ? warmup - submitted : Infinity,
-      );
-      await waitUntil(() => submitted - acked + count <= feeding.maxOutstanding);
-      client.submit(count, onAcked);
-      submitted += count;
-    }
-  }
-  await waitUntil(() => acked === total);
+
+  // Warm-up: connections, metadata, JIT; acknowledged before the window opens.
+  const warmupEnd = performance.now() + workload.warmupSeconds * 1000;
+  if (rate > 0) await fixedRate(warmupEnd, false);
+  else await fullSpeed(warmupEnd);
+  await waitUntil(() => acked === submitted);
+
+  const firstCounted = submitted;
+  client.windowOpened?.();
+  const cpuStart = process.cpuUsage();
+  const started = performance.now();
+  const windowEnd = started + workload.seconds * 1000;
+  if (rate > 0) await fixedRate(windowEnd, true);
+  else await fullSpeed(windowEnd);
+  await waitUntil(() => acked === submitted);
   const seconds = (performance.now() - started) / 1000;
-  const counted = workload.rate > 0 ? total : total - warmup;
+  const cpu = process.cpuUsage(cpuStart);
+  const peakRss = peakRssMiB();
+  const batchBytes = client.batchBytes?.();
+  const counted = submitted - firstCounted;
   await client.close();
 
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const sorted = latencies.subarray(0, latencyCount).sort();
   const percentile = (p: number) =>
     sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
   return {
     runtime: runtimeName(),
-    records: total,
-    warmupRecords: warmup,
-    size: workload.size,
-    rate: workload.rate,
+    settings,
+    records: counted,
     seconds,
     recordsPerSecond: counted / seconds,
     mbPerSecond: (counted * workload.size) / seconds / 1e6,
+    cpuSeconds,
+    cpuMicrosPerRecord: (cpuSeconds / counted) * 1e6,
+    peakRssMiB: peakRss,
+    ...(batchBytes === undefined ? {} : { batchBytes }),
     failed,
     ...(firstError === undefined ? {} : { firstError: String(firstError) }),
-    ...(workload.rate > 0 ? { p50Ms: percentile(0.5), p99Ms: percentile(0.99) } : {}),
+    rate,
+    ...(rate > 0 ? { p50Ms: percentile(0.5), p99Ms: percentile(0.99) } : {}),
   };
 }

@@ -1,14 +1,15 @@
 /**
  * bench/compare driver for kafkajs (Node 22, type stripping). kafkajs has no linger: its batching
- * is the array of messages given to one `send()`, so each call carries ~100 KB of records and up
- * to 5 calls are outstanding. Idempotence (acks all) needs `maxInFlightRequests: 1` there. LZ4 is
- * not built in: the codec below uses lz4-napi's frame format (what Kafka expects).
+ * is the array of messages given to one `send()` (`--chunk` records, spread round-robin over the
+ * partitions). With idempotence it is given `maxInFlightRequests: 1`, which kafkajs needs for
+ * ordered idempotent sends; otherwise its default (no limit). LZ4 is not built in: the codec
+ * below uses lz4-napi's frame format (what Kafka expects). Arguments: see _workload.ts.
  */
 
 import { Buffer } from "node:buffer";
 import kafkajs from "kafkajs";
 import { compressFrame, decompressFrame } from "lz4-napi";
-import { type BenchClient, parseWorkload, recordValue, runWorkload } from "./_workload.ts";
+import { type BenchClient, parseWorkload, runWorkload } from "./_workload.ts";
 
 const { CompressionCodecs, CompressionTypes, Kafka, logLevel, Partitioners } = kafkajs;
 const workload = parseWorkload();
@@ -17,7 +18,7 @@ CompressionCodecs[CompressionTypes.LZ4] = () => ({
   decompress: (buffer: Buffer) => decompressFrame(buffer),
 });
 
-const idempotent = workload.acks === "all";
+const idempotent = workload.idempotence ?? false;
 const kafka = new Kafka({
   clientId: "compare",
   brokers: workload.bootstrap,
@@ -25,22 +26,23 @@ const kafka = new Kafka({
 });
 const producer = kafka.producer({
   idempotent,
-  maxInFlightRequests: idempotent ? 1 : 5,
+  ...(idempotent ? { maxInFlightRequests: 1 } : {}),
   allowAutoTopicCreation: false,
   createPartitioner: Partitioners.DefaultPartitioner,
 });
 await producer.connect();
 
 const { topic } = workload;
-const value = Buffer.from(recordValue(workload.size));
-const acks = idempotent ? -1 : 1;
+const values = workload.payload.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length));
+const acks = workload.acks === "all" ? -1 : 1;
 const compression = workload.compression === "lz4" ? CompressionTypes.LZ4 : CompressionTypes.None;
-await producer.send({ topic, acks, compression, messages: [{ value }] }); // metadata ready
 
-const chunk = Math.max(1, Math.floor(100_000 / workload.size));
 const client: BenchClient = {
-  submit(count, acked) {
-    const messages = Array.from({ length: count }, () => ({ value }));
+  submit(first, count, acked) {
+    const messages = new Array(count);
+    for (let i = 0; i < count; i++) {
+      messages[i] = { value: values[(first + i) % values.length] };
+    }
     producer.send({ topic, acks, compression, messages }).then(
       () => acked(count),
       (e) => acked(count, e),
@@ -48,8 +50,7 @@ const client: BenchClient = {
   },
   close: () => producer.disconnect(),
 };
-const result = await runWorkload(client, workload, {
-  chunk,
-  maxOutstanding: chunk * 5,
-});
+const settings = `idempotent ${idempotent}${idempotent ? ", maxInFlightRequests 1" : ""}, ` +
+  `${workload.chunk} records per send()`;
+const result = await runWorkload(client, workload, settings);
 console.log(JSON.stringify({ client: "kafkajs", ...result }));

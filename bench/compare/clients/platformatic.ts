@@ -1,32 +1,33 @@
 /**
  * bench/compare driver for @platformatic/kafka (Node 22: it needs Node >= 22, so bench/compare
- * installs Node 22 from npm). Pipelined: each `send()` carries ~100 KB of records (its batching
- * unit, it has no linger) and up to 5 calls are outstanding; none is awaited before the next.
+ * installs Node 22 from npm). It has no linger: each `send()` carries `--chunk` records (spread
+ * round-robin over the partitions) and is not awaited before the next. Its idempotent producer
+ * keeps one request in flight (its own rule). Arguments: see _workload.ts.
  */
 
 import { Buffer } from "node:buffer";
 import { Producer } from "@platformatic/kafka";
-import { type BenchClient, parseWorkload, recordValue, runWorkload } from "./_workload.ts";
+import { type BenchClient, parseWorkload, runWorkload } from "./_workload.ts";
 
 const workload = parseWorkload();
-const idempotent = workload.acks === "all";
+const idempotent = workload.idempotence ?? false;
 const producer = new Producer({
   clientId: "compare",
   bootstrapBrokers: workload.bootstrap,
   idempotent,
-  acks: idempotent ? -1 : 1,
+  acks: workload.acks === "all" ? -1 : 1,
   autocreateTopics: false,
   ...(workload.compression === "lz4" ? { compression: "lz4" as const } : {}),
 });
 
 const { topic } = workload;
-const value = Buffer.from(recordValue(workload.size));
-await producer.send({ messages: [{ topic, value }] }); // metadata and connections ready
-
-const chunk = Math.max(1, Math.floor(100_000 / workload.size));
+const values = workload.payload.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length));
 const client: BenchClient = {
-  submit(count, acked) {
-    const messages = Array.from({ length: count }, () => ({ topic, value }));
+  submit(first, count, acked) {
+    const messages = new Array(count);
+    for (let i = 0; i < count; i++) {
+      messages[i] = { topic, value: values[(first + i) % values.length] };
+    }
     producer.send({ messages }).then(
       () => acked(count),
       (e) => acked(count, e),
@@ -34,8 +35,6 @@ const client: BenchClient = {
   },
   close: () => producer.close(),
 };
-const result = await runWorkload(client, workload, {
-  chunk,
-  maxOutstanding: chunk * 5,
-});
+const settings = `idempotent ${idempotent}, ${workload.chunk} records per send()`;
+const result = await runWorkload(client, workload, settings);
 console.log(JSON.stringify({ client: "@platformatic/kafka", ...result }));

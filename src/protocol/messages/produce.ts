@@ -10,7 +10,10 @@
 import type { Api } from "../api.ts";
 import type { Reader, Writer } from "../primitives.ts";
 
-/** Records for one partition: an encoded RecordBatch (or several, concatenated). */
+/**
+ * Records for one partition: an encoded RecordBatch (or several, concatenated). The request frame
+ * refers to these bytes rather than copying them: see encodeRequestFrame.
+ */
 export interface PartitionProduceData {
   partition: number;
   records: Uint8Array;
@@ -130,23 +133,14 @@ export const Produce: Api<ProduceRequest, ProduceResponse> = {
       else w.string(topic.topic);
       w.array(topic.partitions, flexible, (w, p) => {
         w.int32(p.partition);
-        if (flexible) w.compactBytes(p.records);
-        else w.bytesField(p.records);
+        // The batches go to the socket as they are, not copied into the frame.
+        if (flexible) w.compactBytes(p.records, true);
+        else w.bytesField(p.records, true);
         if (flexible) w.emptyTaggedFields();
       });
       if (flexible) w.emptyTaggedFields();
     });
     if (flexible) w.emptyTaggedFields();
-  },
-
-  encodedSizeHint(request: ProduceRequest): number {
-    // The record batches, and a generous bound on each field around them (UTF-8 ≤ 3 bytes/char).
-    let size = 16 + 3 * (request.transactionalId?.length ?? 0);
-    for (const topic of request.topics) {
-      size += 8 + 3 * topic.topic.length;
-      for (const p of topic.partitions) size += 16 + p.records.length;
-    }
-    return size;
   },
 
   decodeResponse(r: Reader, version: number): ProduceResponse {

@@ -38,10 +38,6 @@ export const PushTelemetry: Api<PushTelemetryRequest, PushTelemetryResponse> = {
       .int8(request.compressionType).compactBytes(request.metrics).emptyTaggedFields();
   },
 
-  encodedSizeHint(request: PushTelemetryRequest): number {
-    return 32 + request.metrics.length;
-  },
-
   decodeResponse(r: Reader): PushTelemetryResponse {
     const response = { throttleTimeMs: r.int32(), errorCode: r.int16() };
     r.taggedFields();

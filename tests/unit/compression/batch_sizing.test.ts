@@ -39,7 +39,7 @@ function round(acc: RecordAccumulator, metadata: ClusterMetadata, bytes: number)
   let appended = 0;
   while (appended < bytes) {
     const record = jsonRecord();
-    acc.append(record, 0, 0)!.catch(() => {});
+    acc.appendRecord(record, 0, 0)!.catch(() => {});
     appended += record.value!.length;
   }
   const batches: ProducerBatch[] = [];

@@ -34,7 +34,7 @@ test("a batch becomes ready when lingerMs has passed, and says when that will be
 }, () => {
   const metadata = cluster();
   const acc = accumulator();
-  acc.append(record(), 0, 1000)!.catch(() => {});
+  acc.appendRecord(record(), 0, 1000)!.catch(() => {});
   let ready = acc.ready(metadata, 1040);
   assert.equal(ready.readyNodes.size, 0);
   assert.equal(ready.nextReadyCheckDelayMs, 60);
@@ -47,8 +47,8 @@ test("a full batch is ready at once; drain takes one batch per partition within 
 }, () => {
   const metadata = cluster();
   const acc = accumulator();
-  for (let i = 0; i < 20; i++) acc.append(record(), 0, 0)!.catch(() => {});
-  acc.append(record(), 2, 0)!.catch(() => {});
+  for (let i = 0; i < 20; i++) acc.appendRecord(record(), 0, 0)!.catch(() => {});
+  acc.appendRecord(record(), 2, 0)!.catch(() => {});
   const ready = acc.ready(metadata, 1);
   assert.deepEqual([...ready.readyNodes], [1]);
   const drained = acc.drain(metadata, ready.readyNodes, 1 << 20, 1).get(1)!;
@@ -65,7 +65,7 @@ test(
   () => {
     const metadata = cluster();
     const acc = accumulator({ lingerMs: 0 });
-    acc.append(record(), 1, 0)!.catch(() => {});
+    acc.appendRecord(record(), 1, 0)!.catch(() => {});
     const [batch] = acc.drain(metadata, [2], 1 << 20, 0).get(2)!;
     batch.attempts = 1;
     batch.lastAttemptMs = 0;
@@ -87,7 +87,7 @@ test("queued batches past deliveryTimeoutMs fail with a TimeoutError and free th
     pool,
     () => {},
   );
-  const delivery = acc.append(record(), 3, 0)!;
+  const delivery = acc.appendRecord(record(), 3, 0)!;
   assert.equal(acc.timeToNextExpiry(400), 600);
   acc.expireBatches(999);
   assert.equal(
@@ -100,13 +100,33 @@ test("queued batches past deliveryTimeoutMs fail with a TimeoutError and free th
   assert.equal(pool.availableMemory, 1 << 20);
 });
 
+test("a batch that expires in flight keeps its buffer until its request settles", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
+  const pool = new BufferPool(1 << 20, 1024);
+  const acc = new RecordAccumulator(
+    { batchSize: 1024, lingerMs: 0, deliveryTimeoutMs: 1000 },
+    pool,
+    () => {},
+  );
+  const delivery = acc.appendRecord(record(), 0, 0)!;
+  const [batch] = acc.drain(cluster(), [1], 1 << 20, 0).get(1)!;
+  batch.requestsInFlight++; // as the sender does: a request carries the batch's bytes
+  assert.ok(acc.expireIfDue(batch, 1000));
+  await assert.rejects(delivery, TimeoutError);
+  // The connection may still be writing the batch's bytes: reusing its buffer would change them.
+  assert.equal(pool.availableMemory, (1 << 20) - 1024);
+  acc.requestSettled(batch);
+  assert.equal(pool.availableMemory, 1 << 20);
+});
+
 test(
   "partitions without a known leader are reported, not drained",
   { timeout: UNIT_TIMEOUT_MS },
   () => {
     const metadata = cluster();
     const acc = accumulator({ lingerMs: 0 });
-    acc.append(serializeRecord({ topic: "other", value: "v" }), 0, 0)!.catch(() => {});
+    acc.appendRecord(serializeRecord({ topic: "other", value: "v" }), 0, 0)!.catch(() => {});
     const ready = acc.ready(metadata, 10);
     assert.equal(ready.readyNodes.size, 0);
     assert.deepEqual([...ready.unknownLeaderTopics], ["other"]);

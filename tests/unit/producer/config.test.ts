@@ -11,7 +11,7 @@ const base = { bootstrapServers: ["127.0.0.1:9092"] };
 test("defaults are the Java client's", { timeout: UNIT_TIMEOUT_MS }, () => {
   const config = resolveProducerConfig(base);
   assert.equal(config.acks, -1);
-  assert.equal(config.batchSize, 16384);
+  assert.equal(config.batchSize, 65536);
   assert.equal(config.lingerMs, 5);
   assert.equal(config.bufferMemory, 32 * 1024 * 1024);
   assert.equal(config.maxBlockMs, 60_000);

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import type { Api } from "../../../src/protocol/api.ts";
 import {
   decodeResponseBody,
-  encodeRequestFrame,
+  encodeRequestFrame as encodeRequestChunks,
   readResponseHeader,
 } from "../../../src/protocol/header.ts";
 import { AddOffsetsToTxn } from "../../../src/protocol/messages/add_offsets_to_txn.ts";
@@ -31,6 +31,24 @@ import {
 } from "../../_lib/wire_codec.ts";
 import { type ApiName, SCHEMAS } from "../../_lib/wire_schemas.ts";
 import { UNIT_TIMEOUT_MS } from "../../_lib/timeouts.ts";
+
+/** A request frame as one array (the client hands its chunks to the transport). */
+function encodeRequestFrame<Req>(
+  api: Api<Req, unknown>,
+  version: number,
+  correlationId: number,
+  clientId: string | null,
+  request: Req,
+): Uint8Array {
+  const { chunks, length } = encodeRequestChunks(api, version, correlationId, clientId, request);
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
 
 const records = Uint8Array.from({ length: 70 }, (_, i) => i);
 

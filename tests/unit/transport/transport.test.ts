@@ -55,7 +55,13 @@ for (const transport of transports) {
       });
       let retained = 0;
       for (let offset = 0; offset < data.length; offset += 256 * 1024) {
-        connection.write(data.subarray(offset, offset + 256 * 1024));
+        // A request's chunks: a small header, bulk pieces, a small tail.
+        const piece = data.subarray(offset, offset + 256 * 1024);
+        connection.write([
+          piece.subarray(0, 10),
+          piece.subarray(10, 100_000),
+          piece.subarray(100_000),
+        ]);
         if (connection.pendingBytes > 0) retained++;
       }
       await connection.drained();
@@ -90,7 +96,7 @@ for (const transport of transports) {
       onData() {},
       onClose() {},
     });
-    for (let i = 0; i < 5000; i++) connection.write(new TextEncoder().encode(`${i},`));
+    for (let i = 0; i < 5000; i++) connection.write([new TextEncoder().encode(`${i},`)]);
     await connection.drained();
     connection.close();
     await finished;
@@ -115,7 +121,7 @@ for (const transport of transports) {
         },
       });
       await onClosed;
-      connection.write(new Uint8Array(10)); // ignored after close
+      connection.write([new Uint8Array(10)]); // ignored after close
       connection.close();
       await connection.drained();
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -148,10 +154,10 @@ test("relay: one-byte chunks arrive intact; pause stalls and resume releases", {
     onData() {},
     onClose() {},
   });
-  connection.write(new TextEncoder().encode("hello relay"));
+  connection.write([new TextEncoder().encode("hello relay")]);
   await new Promise((resolve) => setTimeout(resolve, 100));
   relay.pause();
-  connection.write(new TextEncoder().encode("!"));
+  connection.write([new TextEncoder().encode("!")]);
   await new Promise((resolve) => setTimeout(resolve, 100));
   const whilePaused = received.reduce((n, c) => n + c.length, 0);
   relay.resume();
