@@ -5,9 +5,10 @@
  *   the producer must find the new leader (failed connections lead to fresh metadata) and every
  *   record must be acknowledged; the time from the kill to the partition's first acknowledgement
  *   on its new leader is printed;
- * - 3 nodes: a follower of a partition killed (min.insync.replicas 3): NOT_ENOUGH_REPLICAS.
- *   Records sent meanwhile wait and are retried, and succeed once the follower is back; a
- *   producer whose deliveryTimeoutMs ends before that gets the broker's error for every record.
+ * - 3 nodes: a follower of a partition killed (min.insync.replicas 3): once the controller has
+ *   fenced it, NOT_ENOUGH_REPLICAS. Records sent then are retried, and succeed once the follower
+ *   is back; a producer whose deliveryTimeoutMs ends before that gets the broker's error for
+ *   every record.
  *   Then both followers killed: the controller quorum (in the same processes) goes with them, so
  *   the leader holds the records (no in-sync set can shrink) until they are back;
  * - 1 node: the broker is killed and restarted with records in flight: nothing lost, nothing
@@ -32,6 +33,15 @@ import { HARNESS_TIMEOUT_MS } from "../_lib/timeouts.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const NOT_ENOUGH_REPLICAS = 19;
+
+/** Waits until `condition` holds, failing after 30 s with `what`. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
 
 /** Waits until `partition` has an acknowledgement after `sinceMs`, failing after `ms`. */
 async function untilAcked(
@@ -117,12 +127,14 @@ test(
         (s) => s.isr.length === 3,
       );
       const followers = [1, 2, 3].filter((n) => n !== isrLeader);
-      const waiting = pacedStream(producer, "isr", { perSecond: 100, partitions: 1 });
-      await sleep(1_000);
       await cluster.kill(followers[0]);
       const downMs = Date.now();
-      // Once the controller has fenced it, the leader refuses new records at once.
-      await partitionState(bootstrap, "isr-late", 0, (s) => s.isr.length === 2, 60_000);
+      // Once the controller has fenced it, the leader refuses new records at once. (Requests
+      // already waiting for it would wait on, up to their timeout.)
+      for (const topic of ["isr", "isr-late"]) {
+        await partitionState(bootstrap, topic, 0, (s) => s.isr.length === 2, 60_000);
+      }
+      const waiting = pacedStream(producer, "isr", { perSecond: 100, partitions: 1 });
       const late = new KafkaProducer({
         bootstrapServers: bootstrap,
         lingerMs: 0,
@@ -142,6 +154,10 @@ test(
           `${error} (cause: ${error?.cause})`,
         );
       }
+      await until(
+        () => [...retries.keys()].some((why) => why.startsWith("isr: NOT_ENOUGH_REPLICAS")),
+        "the records waiting for in-sync replicas to get NOT_ENOUGH_REPLICAS",
+      );
       const refusedForMs = Date.now() - downMs;
       await cluster.start(followers[0]);
       const backMs = Date.now();
@@ -168,10 +184,6 @@ test(
           `${bothResumedMs} ms after they were back`,
       );
       console.log(`retries: ${JSON.stringify(Object.fromEntries(retries))}`);
-      assert.ok(
-        [...retries.keys()].some((why) => /^isr: NOT_ENOUGH_REPLICAS/.test(why)),
-        "the records waiting for in-sync replicas never got NOT_ENOUGH_REPLICAS",
-      );
       assertExactlyOnce(await judgeStream(bootstrap, "isr", waiting.sends), "followers down");
       assert.deepEqual(await readTopic("isr-late", [], bootstrap), [], "refused records written");
       await producer.close();
