@@ -12,10 +12,10 @@
 # Every tests/**/*.test.ts is written with node:test and node:assert, so each runtime runs the
 # same files: Deno and Bun from TypeScript, Node from the build in .tmp/node (tsconfig.node.json).
 # Every test has its own timeout (tests/_lib/timeouts.ts; scripts/check_tests.ts checks it).
-# tests/cluster/ (three brokers of its own, ~40 s) tests the harness, tests/workers/ the
-# Cloudflare Workers runtime (workerd from npm, and wrangler), tests/package/ (npm pack, install,
-# produce from Node, Bun and Deno, ~60 s) the npm package, and tests/scripts/ the demo, not the
-# runtime running them: Deno only.
+# tests/cluster/ (clusters of their own, ~5 min) tests the harness and broker failures,
+# tests/workers/ the Cloudflare Workers runtime (workerd from npm, and wrangler), tests/package/
+# (npm pack, install, produce from Node, Bun and Deno, ~60 s) the npm package, and tests/scripts/
+# the demo, not the runtime running them: Deno only.
 #
 # When the selected tests include tests/compat/ or tests/eos/, older brokers (Kafka 2.1.1 on
 # ZooKeeper, 3.9.1) start beside the main one, once for all runtimes: KAFKA_BOOTSTRAP_2_1_1,

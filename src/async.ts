@@ -75,3 +75,47 @@ export function abortable<T>(
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
   });
 }
+
+/**
+ * Runs `attempts` in a staggered race (RFC 8305's way with addresses): the first starts at once,
+ * each next one when the one before it failed or `delayMs` after it started, and the first to
+ * succeed wins; successes that come later go to `discard`. Rejects with an `AggregateError` of
+ * every failure once all have failed, or at once with an error `isFatal` says ends the race.
+ */
+export function firstToSucceed<T>(
+  attempts: readonly (() => Promise<T>)[],
+  delayMs: number,
+  discard: (late: T) => void,
+  isFatal: (error: unknown) => boolean = () => false,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const errors: unknown[] = [];
+    let started = 0;
+    let done = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (settle: () => void) => {
+      done = true;
+      clearTimeout(timer);
+      settle();
+    };
+    const startNext = () => {
+      clearTimeout(timer);
+      if (done || started === attempts.length) return;
+      const attempt = attempts[started++];
+      attempt().then(
+        (value) => done ? discard(value) : finish(() => resolve(value)),
+        (error) => {
+          errors.push(error);
+          if (done) return;
+          if (isFatal(error)) finish(() => reject(error));
+          else if (errors.length === attempts.length) {
+            finish(() => reject(new AggregateError(errors)));
+          } else startNext();
+        },
+      );
+      timer = setTimeout(startNext, delayMs);
+    };
+    if (attempts.length === 0) reject(new AggregateError([]));
+    else startNext();
+  });
+}

@@ -134,6 +134,7 @@ const NAMES: Readonly<Record<number, string>> = {
   [126]: "DUPLICATE_VOTER",
   [127]: "VOTER_NOT_FOUND",
   [128]: "INVALID_REGULAR_EXPRESSION",
+  [129]: "REBOOTSTRAP_REQUIRED",
 };
 
 /** The codes the Java client treats as retriable (RetriableException and its subclasses). */
@@ -175,6 +176,7 @@ const RETRIABLE = new Set<number>([
 export const ErrorCode = {
   UNKNOWN_SERVER_ERROR: -1,
   NONE: 0,
+  NOT_LEADER_OR_FOLLOWER: 6,
   REQUEST_TIMED_OUT: 7,
   REPLICA_NOT_AVAILABLE: 9,
   MESSAGE_TOO_LARGE: 10,
@@ -198,10 +200,12 @@ export const ErrorCode = {
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53,
   UNKNOWN_PRODUCER_ID: 59,
   GROUP_ID_NOT_FOUND: 69,
+  FENCED_LEADER_EPOCH: 74,
   FENCED_INSTANCE_ID: 82,
   PRODUCER_FENCED: 90,
   STALE_MEMBER_EPOCH: 113,
   TRANSACTION_ABORTABLE: 120,
+  REBOOTSTRAP_REQUIRED: 129,
 } as const;
 
 /** Kafka's name for an error code, or `UNKNOWN_ERROR_CODE_<n>` for codes newer than this table. */

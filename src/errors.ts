@@ -37,6 +37,21 @@ export class KafkaEdgeError extends Error {
   }
 }
 
+/**
+ * An error's message followed by its causes' ("cannot connect to h:p: Connection refused"), each
+ * cause once, as far as three deep: for messages that must say why.
+ */
+export function describeChain(error: Error): string {
+  let text = error.message;
+  let cause = error.cause;
+  for (let depth = 0; depth < 3 && cause !== undefined && cause !== null; depth++) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    if (message && !text.includes(message)) text += `: ${message}`;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return text;
+}
+
 /** Bytes from the network do not form a valid Kafka message (truncated, bad length, bad CRC). */
 export class ProtocolError extends KafkaEdgeError {}
 

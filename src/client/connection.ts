@@ -324,6 +324,17 @@ export class Connection {
     try {
       for (const frame of this.#decoder.push(chunk)) this.#onFrame(frame);
     } catch (error) {
+      if (!this.#options.tls && this.#versions.size === 0 && looksLikeTls(chunk)) {
+        const { host, port } = this.endpoint;
+        this.#fail(
+          new ProtocolError(
+            `${host}:${port} answered with TLS, not Kafka's plaintext protocol: it is a TLS ` +
+              `listener (connect to it with the ssl setting)`,
+            { cause: error },
+          ),
+        );
+        return;
+      }
       this.#fail(
         error instanceof ProtocolError
           ? error
@@ -378,4 +389,9 @@ export class Connection {
     }
     this.#onClose?.(error);
   }
+}
+
+/** Whether bytes begin with a TLS record header (an alert or a handshake, TLS 1.x). */
+function looksLikeTls(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && (bytes[0] === 0x15 || bytes[0] === 0x16) && bytes[1] === 0x03;
 }

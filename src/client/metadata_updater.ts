@@ -5,25 +5,44 @@
  * a failure or an answer that still lacks something. Nothing here blocks: the owner's loop calls
  * {@link MetadataUpdater.poll} each turn and is woken when a response or failure comes in.
  *
+ * As in the Java client's `DefaultMetadataUpdater`:
+ * - a failed connection attempt or a lost connection asks for a refresh (the broker may have
+ *   led partitions and gone for good); a refresh is never sent sooner than `retryBackoffMs` after
+ *   the last one, and the wait doubles (to `retryBackoffMaxMs`) while responses change nothing
+ *   or requests fail;
+ * - with `metadataRecoveryStrategy` "rebootstrap" (KIP-899, KIP-1102) the bootstrap addresses are
+ *   asked again when no known broker can be reached, when no Metadata response came for
+ *   `metadataRecoveryRebootstrapTriggerMs`, or when a broker answers REBOOTSTRAP_REQUIRED.
+ *
  * @module
  */
 
 import { backoffMs } from "../backoff.ts";
-import { Metadata } from "../protocol/messages/metadata.ts";
+import { KafkaBrokerError } from "../errors.ts";
+import { ErrorCode } from "../error_codes.ts";
+import { Metadata, type MetadataResponse } from "../protocol/messages/metadata.ts";
+import { CONNECTION_ATTEMPT_DELAY_MS } from "./bootstrap.ts";
 import type { ClusterMetadata } from "./cluster_metadata.ts";
 import type { NetworkClient } from "./network_client.ts";
+
+/** What to do when no known broker gives metadata (Java's `metadata.recovery.strategy`). */
+export type MetadataRecoveryStrategy = "none" | "rebootstrap";
 
 /** Settings of a {@link MetadataUpdater}. */
 export interface MetadataUpdaterOptions {
   allowAutoCreateTopics: boolean;
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
+  metadataRecoveryStrategy: MetadataRecoveryStrategy;
+  metadataRecoveryRebootstrapTriggerMs: number;
 }
 
 /** Hears how metadata requests went (logs, events). */
 export interface MetadataObserver {
   metadataUpdated(brokerCount: number, topics: readonly string[]): void;
   metadataFailed(error: Error): void;
+  /** The bootstrap addresses are asked again; `reason` says why. */
+  rebootstrapped(reason: string): void;
 }
 
 /** A node to send a request to now, or how long to wait for one. */
@@ -37,10 +56,16 @@ export class MetadataUpdater {
   readonly #observer: MetadataObserver;
   readonly #wake: () => void;
   #inFlight = false;
+  /** No request before this time (backoff). */
   #retryAtMs = 0;
+  /** Failed requests in a row (failures and answers not used). */
   #failures = 0;
-  /** Where the search for a node to connect to resumes (round robin over the candidates). */
-  #nextCandidate = 0;
+  /** Answers in a row that changed nothing the client had. */
+  #unchanged = 0;
+  /** When the client began to want metadata it has not got since; null while it has it. */
+  #wantedSinceMs: number | null = null;
+  /** When each candidate was last chosen for a connection attempt (least recent first). */
+  readonly #lastChosenMs = new Map<number, number>();
 
   /** `wake` is called when a request ends, so the owner's loop polls again. */
   constructor(
@@ -55,6 +80,7 @@ export class MetadataUpdater {
     this.#options = options;
     this.#observer = observer;
     this.#wake = wake;
+    network.onNodeFailure((_nodeId, error) => this.#onNodeFailure(error));
   }
 
   /** Sends a Metadata request when one is due; returns how long until it needs attention. */
@@ -62,7 +88,14 @@ export class MetadataUpdater {
     const due = this.#metadata.timeToNextUpdate(nowMs);
     if (due > 0) return due;
     if (this.#inFlight) return Infinity; // its response wakes the loop
-    if (nowMs < this.#retryAtMs) return this.#retryAtMs - nowMs;
+    this.#wantedSinceMs ??= nowMs;
+    if (nowMs < this.#retryAtMs && !this.#metadata.newTopicsWanted) return this.#retryAtMs - nowMs;
+    if (this.#rebootstrapping() && this.#wantedSinceMs !== null) {
+      const waitedMs = nowMs - this.#wantedSinceMs;
+      if (waitedMs > this.#options.metadataRecoveryRebootstrapTriggerMs) {
+        this.#rebootstrap(nowMs, `no metadata for ${waitedMs} ms`);
+      }
+    }
     const target = this.leastLoadedNode(nowMs);
     if ("sleepMs" in target) return target.sleepMs;
 
@@ -71,20 +104,8 @@ export class MetadataUpdater {
       topics: this.#metadata.wantedTopics(),
       allowAutoTopicCreation: this.#options.allowAutoCreateTopics,
     }).then(
-      (response) => {
-        this.#failures = 0;
-        this.#metadata.update(response, Date.now());
-        this.#observer.metadataUpdated(response.brokers.length, response.topics.map((t) => t.name));
-        if (this.#metadata.timeToNextUpdate(Date.now()) === 0) {
-          // Something is still missing (a new topic, a leader): ask again after a backoff.
-          this.#retryAtMs = Date.now() + this.#backoff(1);
-        }
-      },
-      (error) => {
-        this.#observer.metadataFailed(error);
-        this.#failures++;
-        this.#retryAtMs = Date.now() + this.#backoff(this.#failures);
-      },
+      (response) => this.#onResponse(response),
+      (error) => this.#onFailure(error),
     ).finally(() => {
       this.#inFlight = false;
       this.#wake();
@@ -93,28 +114,136 @@ export class MetadataUpdater {
   }
 
   /**
-   * A node with an open connection, for a request any broker can answer (Metadata,
-   * InitProducerId). Without one, starts connecting to the next candidate that is not backing
-   * off, and says how long to sleep meanwhile (Infinity: the connection's outcome wakes the loop).
+   * A candidate node with an open connection, for a request any broker can answer (Metadata,
+   * InitProducerId). Without one, starts connecting to the candidate not backing off that was
+   * tried least recently, and says how long to sleep meanwhile: a connection's outcome wakes the
+   * loop, and after {@link CONNECTION_ATTEMPT_DELAY_MS} the next candidate is tried beside an
+   * attempt still under way. With the "rebootstrap" strategy, when every known broker is backing
+   * off, the bootstrap addresses become the candidates.
    */
   leastLoadedNode(nowMs: number): NodeChoice {
-    const connected = this.#network.leastLoadedNode(Infinity);
-    if (connected !== undefined) return { node: connected };
-    const candidates = this.#metadata.nodeCandidates();
-    let sleepMs = Infinity;
-    for (let i = 0; i < candidates.length; i++) {
-      const index = (this.#nextCandidate + i) % candidates.length;
-      const [id, endpoint] = candidates[index];
-      const delay = this.#network.connectionDelay(id, nowMs);
-      if (delay === Infinity) return { sleepMs: Infinity };
-      if (delay === 0) {
-        this.#nextCandidate = index + 1;
-        this.#network.isReady(id, endpoint, Infinity, nowMs); // starts the connection
-        return { sleepMs: Infinity };
-      }
-      sleepMs = Math.min(sleepMs, delay);
+    let choice = this.#choose(nowMs);
+    if (choice.unreachable && this.#rebootstrapping() && !this.#metadata.usingBootstrap) {
+      this.#rebootstrap(nowMs, "no known broker can be reached");
+      choice = this.#choose(nowMs);
     }
-    return { sleepMs };
+    if (choice.node !== undefined) return { node: choice.node };
+    if (choice.connect) {
+      const [id, endpoint] = choice.connect;
+      this.#lastChosenMs.set(id, nowMs);
+      this.#network.isReady(id, endpoint, Infinity, nowMs); // starts the connection
+      return { sleepMs: CONNECTION_ATTEMPT_DELAY_MS };
+    }
+    return { sleepMs: choice.sleepMs };
+  }
+
+  #choose(nowMs: number): {
+    node?: number;
+    connect?: [number, { host: string; port: number }];
+    sleepMs: number;
+    /** No candidate is connected, connecting, or free to connect. */
+    unreachable: boolean;
+  } {
+    const candidates = this.#metadata.nodeCandidates();
+    let best: number | undefined;
+    let bestLoad = Infinity;
+    let busy = false;
+    let attemptWaitMs = Infinity;
+    let connect: [number, { host: string; port: number }] | undefined;
+    let backoffWaitMs = Infinity;
+    for (const candidate of candidates) {
+      const [id] = candidate;
+      const connection = this.#network.connection(id);
+      if (connection) {
+        if (connection.isReady && connection.inFlightCount < bestLoad) {
+          best = id;
+          bestLoad = connection.inFlightCount;
+        } else busy = true; // re-authenticating: its end wakes the loop
+        continue;
+      }
+      const age = this.#network.attemptAgeMs(id, nowMs);
+      if (age !== undefined) {
+        attemptWaitMs = Math.min(attemptWaitMs, Math.max(0, CONNECTION_ATTEMPT_DELAY_MS - age));
+        continue;
+      }
+      const delay = this.#network.connectionDelay(id, nowMs);
+      if (delay > 0) {
+        backoffWaitMs = Math.min(backoffWaitMs, delay);
+        continue;
+      }
+      const chosenMs = this.#lastChosenMs.get(id) ?? -Infinity;
+      if (!connect || chosenMs < (this.#lastChosenMs.get(connect[0]) ?? -Infinity)) {
+        connect = candidate;
+      }
+    }
+    if (best !== undefined) return { node: best, sleepMs: 0, unreachable: false };
+    const connecting = attemptWaitMs !== Infinity;
+    // A young attempt is given its time before another starts beside it.
+    if (busy || (connecting && attemptWaitMs > 0)) {
+      return { sleepMs: busy ? Infinity : attemptWaitMs, unreachable: false };
+    }
+    if (connect) return { connect, sleepMs: 0, unreachable: false };
+    return {
+      sleepMs: connecting ? Infinity : backoffWaitMs,
+      unreachable: !connecting,
+    };
+  }
+
+  #rebootstrapping(): boolean {
+    return this.#options.metadataRecoveryStrategy === "rebootstrap";
+  }
+
+  #rebootstrap(nowMs: number, reason: string): void {
+    this.#metadata.rebootstrap();
+    this.#wantedSinceMs = nowMs;
+    this.#retryAtMs = 0;
+    this.#observer.rebootstrapped(reason);
+  }
+
+  #onResponse(response: MetadataResponse): void {
+    const nowMs = Date.now();
+    if (response.errorCode !== ErrorCode.NONE || response.brokers.length === 0) {
+      // Not an answer to use: a top-level error (v13), or a broker still starting up.
+      const error = new KafkaBrokerError(response.errorCode, "Metadata");
+      if (response.errorCode === ErrorCode.REBOOTSTRAP_REQUIRED && this.#rebootstrapping()) {
+        this.#observer.metadataFailed(error);
+        this.#rebootstrap(nowMs, "the broker asked for it (REBOOTSTRAP_REQUIRED)");
+        return;
+      }
+      this.#onFailure(error);
+      return;
+    }
+    const changed = this.#metadata.update(response, nowMs);
+    this.#failures = 0;
+    this.#wantedSinceMs = null;
+    this.#unchanged = changed ? 0 : this.#unchanged + 1;
+    this.#retryAtMs = nowMs + this.#backoff(Math.max(1, this.#unchanged));
+    this.#observer.metadataUpdated(response.brokers.length, response.topics.map((t) => t.name));
+  }
+
+  #onFailure(error: Error): void {
+    this.#observer.metadataFailed(error);
+    this.#metadata.noteFailure(error);
+    this.#failures++;
+    this.#unchanged = 0;
+    this.#retryAtMs = Date.now() + this.#backoff(this.#failures);
+  }
+
+  /**
+   * A connection failed or was lost: it may have been to a partition's leader, which metadata
+   * then names wrongly. A refresh is asked for; as in the Java client, a failure while a refresh
+   * was due counts as a failed refresh, so that the next one backs off.
+   */
+  #onNodeFailure(error: Error): void {
+    this.#metadata.noteFailure(error);
+    const nowMs = Date.now();
+    if (
+      !this.#inFlight && this.#metadata.timeToNextUpdate(nowMs) === 0 && nowMs >= this.#retryAtMs
+    ) {
+      this.#failures++;
+      this.#retryAtMs = nowMs + this.#backoff(this.#failures);
+    }
+    this.#metadata.requestUpdate();
   }
 
   #backoff(attempt: number): number {

@@ -8,12 +8,17 @@
  * tried again, and the owner hears of it once through `onFatal`. Retrying the same credentials
  * would only hammer the broker.
  *
+ * A failed connection attempt or a lost connection is also told to the listeners added with
+ * `onNodeFailure` (the metadata updater: a broker that went away may no longer lead anything).
+ *
  * @module
  */
 
+import { firstToSucceed } from "../async.ts";
 import { backoffMs } from "../backoff.ts";
 import { AuthenticationError, ConnectionError } from "../errors.ts";
 import type { Endpoint, Transport } from "../transport/transport.ts";
+import { CONNECTION_ATTEMPT_DELAY_MS } from "./bootstrap.ts";
 import { Connection, type ConnectionOptions, type RequestOutcome } from "./connection.ts";
 
 /** Settings of a {@link NetworkClient}. */
@@ -37,6 +42,8 @@ interface NodeState {
   connection: Connection | null;
   /** The connection attempt under way, if any. */
   attempt: Promise<void> | null;
+  /** When the last attempt started. */
+  attemptStartedMs: number;
   failures: number;
   /** No new attempt before this time. */
   retryAtMs: number;
@@ -52,6 +59,7 @@ export class NetworkClient {
   readonly #onFatal: (error: AuthenticationError) => void;
   readonly #observer: NetworkObserver | null;
   readonly #nodes = new Map<number, NodeState>();
+  readonly #failureListeners: ((nodeId: number, error: Error) => void)[] = [];
   #closed = false;
   #fatalError: AuthenticationError | null = null;
 
@@ -67,6 +75,14 @@ export class NetworkClient {
     this.#onChange = onChange;
     this.#onFatal = onFatal;
     this.#observer = observer;
+  }
+
+  /**
+   * Calls `listener` whenever a connection attempt fails or an open connection is lost (not when
+   * this side closed it).
+   */
+  onNodeFailure(listener: (nodeId: number, error: Error) => void): void {
+    this.#failureListeners.push(listener);
   }
 
   /** The authentication failure that stopped this client, if one did. */
@@ -99,9 +115,16 @@ export class NetworkClient {
     const connection = state.connection;
     if (connection?.isOpen) return connection.isReady && connection.inFlightCount < maxInFlight;
     if (!state.attempt && nowMs >= state.retryAtMs && !this.#fatalError) {
+      state.attemptStartedMs = nowMs;
       state.attempt = this.#connect(nodeId, state);
     }
     return false;
+  }
+
+  /** How long the connection attempt to `nodeId` has been under way; undefined if none is. */
+  attemptAgeMs(nodeId: number, nowMs: number): number | undefined {
+    const state = this.#nodes.get(nodeId);
+    return state?.attempt ? nowMs - state.attemptStartedMs : undefined;
   }
 
   /** The open connection to a node, if any. */
@@ -152,6 +175,7 @@ export class NetworkClient {
         endpoint,
         connection: null,
         attempt: null,
+        attemptStartedMs: 0,
         failures: 0,
         retryAtMs: 0,
         closedByClient: false,
@@ -169,7 +193,10 @@ export class NetworkClient {
     if (this.#fatalError) throw this.#fatalError;
     const state = this.#state(nodeId, endpoint);
     if (!state.connection?.isOpen) {
-      state.attempt ??= this.#connect(nodeId, state);
+      if (!state.attempt) {
+        state.attemptStartedMs = Date.now();
+        state.attempt = this.#connect(nodeId, state);
+      }
       await state.attempt;
     }
     if (this.#fatalError) throw this.#fatalError;
@@ -177,6 +204,30 @@ export class NetworkClient {
       throw new ConnectionError(`cannot connect to ${endpoint.host}:${endpoint.port}`);
     }
     return state.connection;
+  }
+
+  /**
+   * An open connection to any of `candidates`: one already open, else the first to connect of
+   * attempts started one after another (each next one when the one before failed or has not
+   * connected within {@link CONNECTION_ATTEMPT_DELAY_MS}). For requests outside the sender's
+   * loop that any broker can answer (FindCoordinator). Rejects if none connects.
+   */
+  async connectionToAny(candidates: readonly [number, Endpoint][]): Promise<Connection> {
+    for (const [id] of candidates) {
+      const open = this.connection(id);
+      if (open) return open;
+    }
+    try {
+      return await firstToSucceed(
+        candidates.map(([id, endpoint]) => () => this.connectionTo(id, endpoint)),
+        CONNECTION_ATTEMPT_DELAY_MS,
+        () => {}, // kept: this client owns its connections
+        (error) => error instanceof AuthenticationError,
+      );
+    } catch (error) {
+      if (error instanceof AuthenticationError) throw error;
+      throw new ConnectionError("no broker reachable", { cause: error });
+    }
   }
 
   async #connect(nodeId: number, state: NodeState): Promise<void> {
@@ -219,6 +270,9 @@ export class NetworkClient {
       if (error instanceof AuthenticationError) this.#fail(error);
       state.failures++;
       state.retryAtMs = Date.now() + this.#backoff(state.failures);
+      if (!this.#closed && this.#nodes.get(nodeId) === state) {
+        this.#tellFailure(nodeId, error as Error);
+      }
     } finally {
       clearTimeout(timer);
       state.attempt = null;
@@ -237,7 +291,13 @@ export class NetworkClient {
     state.connection = null;
     state.failures++;
     state.retryAtMs = Date.now() + this.#backoff(state.failures);
-    if (!this.#closed) this.#onChange();
+    if (this.#closed) return;
+    if (!state.closedByClient) this.#tellFailure(nodeId, error);
+    this.#onChange();
+  }
+
+  #tellFailure(nodeId: number, error: Error): void {
+    for (const listener of this.#failureListeners) listener(nodeId, error);
   }
 
   /** Stops connecting for good; closes every connection and tells the owner, once. */

@@ -423,11 +423,13 @@ export class RecordAccumulator {
       // Partitions are never removed: the topic was deleted and created again with fewer.
       why = `; topic ${topic} has ${count} partition(s) now (re-created?)`;
     } else if (metadata && metadata.leaderFor(topic, partition) < 0) why = "; no leader known";
+    const cause = batch.lastError ?? undefined;
+    if (cause) why += `; last error: ${cause.message}`;
     return new TimeoutError(
       `${batch.recordCount} record(s) for ${topic}-${partition} expired: ` +
         `${nowMs - batch.createdMs} ms since the batch was created (deliveryTimeoutMs ` +
         `${this.#options.deliveryTimeoutMs})${why}`,
-      { retriable: false },
+      { retriable: false, cause },
     );
   }
 

@@ -81,6 +81,18 @@ export interface ProducerConfig<K = RecordData, V = RecordData> {
   allowAutoCreateTopics?: boolean;
   /** Metadata is refreshed at least this often. Default 300000. */
   metadataMaxAgeMs?: number;
+  /**
+   * What to do when no known broker gives metadata (KIP-899): "rebootstrap" asks the
+   * `bootstrapServers` again, once every broker of the last metadata is unreachable, after
+   * `metadataRecoveryRebootstrapTriggerMs` without metadata, or when a broker asks for it
+   * (REBOOTSTRAP_REQUIRED); "none" keeps asking the known brokers. Default "rebootstrap".
+   */
+  metadataRecoveryStrategy?: "none" | "rebootstrap";
+  /**
+   * With `metadataRecoveryStrategy` "rebootstrap": how long the producer may go without the
+   * metadata it asks for before it rebootstraps. Default 300000.
+   */
+  metadataRecoveryRebootstrapTriggerMs?: number;
   /** First wait before reconnecting to a broker that failed. Default 50. */
   reconnectBackoffMs?: number;
   /** Longest wait before reconnecting. Default 1000. */
@@ -160,6 +172,8 @@ const schema = z.strictObject({
   transactionTimeoutMs: int(1).default(60_000),
   allowAutoCreateTopics: z.boolean().default(true),
   metadataMaxAgeMs: int(0).default(300_000),
+  metadataRecoveryStrategy: z.enum(["none", "rebootstrap"]).default("rebootstrap"),
+  metadataRecoveryRebootstrapTriggerMs: int(0, Number.MAX_SAFE_INTEGER).default(300_000),
   reconnectBackoffMs: int(0).default(50),
   reconnectBackoffMaxMs: int(0).default(1000),
   socketConnectionSetupTimeoutMs: int(1).default(10_000),

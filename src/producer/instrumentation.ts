@@ -157,6 +157,15 @@ export class Instrumentation implements NetworkObserver, MetadataObserver {
     this.backgroundFailed("metadata", error);
   }
 
+  /** Partitions moved to the leaders a Produce response named (KIP-951). */
+  leadersMoved(partitions: number): void {
+    this.logger.debug("leaders taken from a Produce response", { partitions });
+  }
+
+  rebootstrapped(reason: string): void {
+    this.logger.warn("asking the bootstrap servers for metadata again", { reason });
+  }
+
   /** A background request the producer needs (metadata, producer id) failed; it will retry. */
   backgroundFailed(during: "metadata" | "producerId", error: Error): void {
     this.logger.warn(`${during} request failed`, { error: error.message });

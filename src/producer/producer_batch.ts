@@ -59,6 +59,8 @@ export class ProducerBatch {
   lastAttemptMs = 0;
   /** Not to be sent again before this time (retry backoff). */
   retryNotBeforeMs = 0;
+  /** Why the last attempt failed: the cause of the batch's expiry, if it comes to that. */
+  lastError: Error | null = null;
   /**
    * The idempotent producer's id, epoch and first sequence for this batch, given when it is first
    * drained and kept across retries (idempotence.ts); null before, or without idempotence.

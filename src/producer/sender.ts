@@ -11,7 +11,7 @@
 
 import type { WakeSignal } from "../async.ts";
 import { backoffMs } from "../backoff.ts";
-import type { ClusterMetadata } from "../client/cluster_metadata.ts";
+import type { ClusterMetadata, PartitionLeader } from "../client/cluster_metadata.ts";
 import type { MetadataUpdater } from "../client/metadata_updater.ts";
 import type { NetworkClient } from "../client/network_client.ts";
 import { ErrorCode } from "../error_codes.ts";
@@ -32,6 +32,12 @@ import type { Instrumentation } from "./instrumentation.ts";
 import type { ProducerIdRequester } from "./producer_id.ts";
 import type { Transactions } from "./transactions.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
+
+/** Errors after which the broker may name the partition's new leader (KIP-951). */
+const LEADER_MOVED = new Set<number>([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.FENCED_LEADER_EPOCH,
+]);
 
 /**
  * Produce errors that end an idempotent or transactional producer, as in the Java client
@@ -164,7 +170,6 @@ export class Sender {
       accumulator.updateNodeLatency(node, nowMs, ready.readyNodes.has(node));
     }
 
-    const metadataSleep = this.#metadataUpdater.poll(nowMs);
     const { idempotence, transactions } = this.#options;
     idempotence?.poll();
     let producerIdSleep = Infinity;
@@ -200,6 +205,9 @@ export class Sender {
       }
     }
     for (const [node, batches] of drained) this.#sendProduce(node, batches, nowMs);
+    // After the Produce requests, as in the Java client: a retry to a leader named by the broker
+    // (KIP-951) goes out before any Metadata request it made due.
+    const metadataSleep = this.#metadataUpdater.poll(nowMs);
 
     return Math.min(
       ready.nextReadyCheckDelayMs,
@@ -276,7 +284,7 @@ export class Sender {
       return;
     }
     connection.request(Produce, request, version).then(
-      (response) => this.#onProduceResponse(this.#settled(batches), request, response),
+      (response) => this.#onProduceResponse(node, this.#settled(batches), request, response),
       (error) => this.#onRequestFailed(this.#settled(batches), error),
     );
   }
@@ -293,6 +301,7 @@ export class Sender {
   }
 
   #onProduceResponse(
+    node: number,
     batches: ProducerBatch[],
     request: ProduceRequest,
     response: ProduceResponse,
@@ -311,6 +320,7 @@ export class Sender {
     this.#options.instrumentation.produceThrottled(response.throttleTimeMs, nowMs);
     const resultOf = (batch: ProducerBatch) =>
       results.get(`${batch.topic}\u0000${batch.partition}`);
+    const newLeaders: PartitionLeader[] = [];
     this.#settle(batches, (batch) => {
       const result = resultOf(batch);
       if (!result) {
@@ -318,13 +328,48 @@ export class Sender {
           `Produce response has no result for ${batch.topic}-${batch.partition}`,
         );
         this.#fail(batch, error, null);
-      } else this.#onPartitionResult(batch, result, nowMs);
+        return;
+      }
+      this.#onPartitionResult(batch, result, nowMs);
+      if (LEADER_MOVED.has(result.errorCode) && result.currentLeader) {
+        newLeaders.push({
+          topic: batch.topic,
+          partition: batch.partition,
+          ...result.currentLeader,
+        });
+      }
     }, (batch) => {
       const result = resultOf(batch);
       const written = result?.errorCode === ErrorCode.NONE ||
         result?.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER;
       return written ? result!.baseOffset : null;
     });
+    if (newLeaders.length > 0) this.#followNewLeaders(node, batches, newLeaders, response, nowMs);
+  }
+
+  /**
+   * `node` named the partitions' new leaders (KIP-951): metadata takes them in at once (if newer
+   * than what it has) and the retries of the partitions now led by the named node, not by `node`,
+   * go there without waiting for a Metadata response or a backoff (the Java client skips the
+   * backoff when the leader changed since the batch's last attempt).
+   */
+  #followNewLeaders(
+    node: number,
+    batches: ProducerBatch[],
+    leaders: PartitionLeader[],
+    response: ProduceResponse,
+    nowMs: number,
+  ): void {
+    const moved = this.#metadata.updatePartitionLeadership(leaders, response.nodeEndpoints);
+    if (moved.length > 0) this.#options.instrumentation.leadersMoved(moved.length);
+    for (const { topic, partition, leaderId } of leaders) {
+      if (leaderId === node || this.#metadata.leaderFor(topic, partition) !== leaderId) continue;
+      for (const batch of batches) {
+        if (!batch.isDone && batch.topic === topic && batch.partition === partition) {
+          batch.retryNotBeforeMs = nowMs;
+        }
+      }
+    }
   }
 
   #onPartitionResult(batch: ProducerBatch, result: PartitionProduceResponse, nowMs: number): void {
@@ -403,6 +448,7 @@ export class Sender {
       this.#fail(batch, error, batch.attempts <= this.#options.retries ? answered : null);
       return;
     }
+    batch.lastError = error;
     this.#metadata.requestUpdate(); // most retriable errors mean a leader moved or went away
     const { retryBackoffMs, retryBackoffMaxMs } = this.#options;
     const delayMs = backoffMs(batch.attempts, retryBackoffMs, retryBackoffMaxMs);

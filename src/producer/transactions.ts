@@ -22,7 +22,6 @@
  */
 
 import {
-  ConnectionError,
   InvalidRecordError,
   KafkaBrokerError,
   KafkaEdgeError,
@@ -624,18 +623,8 @@ export class Transactions {
   }
 
   /** A connection to any broker: a known one, else a bootstrap address. */
-  async #anyConnection(): Promise<Connection> {
-    let lastError: unknown;
-    for (const [id, endpoint] of this.#metadata.nodeCandidates()) {
-      try {
-        return await this.#network.connectionTo(id, endpoint);
-      } catch (error) {
-        lastError = error;
-      }
-    }
-    throw new ConnectionError("no broker reachable to find the transaction coordinator", {
-      cause: lastError,
-    });
+  #anyConnection(): Promise<Connection> {
+    return this.#network.connectionToAny(this.#metadata.nodeCandidates());
   }
 }
 

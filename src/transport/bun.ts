@@ -73,12 +73,7 @@ class BunConnection extends BufferedConnection {
     },
     // With rejectUnauthorized false, `success` is true and the error only informative.
     handshake: (_socket, success, authorizationError) =>
-      this.#endHandshake(
-        success ? undefined : new TlsError(
-          `the broker's certificate was refused: ${authorizationError?.message ?? "unknown"}`,
-          { cause: authorizationError },
-        ),
-      ),
+      this.#endHandshake(success ? undefined : handshakeError(authorizationError)),
   };
 
   constructor(events: TransportEvents, tls: boolean) {
@@ -126,6 +121,24 @@ class BunConnection extends BufferedConnection {
     if (error) this.#handshake.reject(error);
     else this.#handshake.resolve();
   }
+}
+
+/**
+ * Why Bun's handshake failed. Bun reports a connection the peer closed before any certificate came
+ * (a plaintext listener, say) as a failed authorization with code ECONNRESET: say that, not that a
+ * certificate was refused.
+ */
+function handshakeError(error: Error | null): TlsError {
+  const code = (error as { code?: unknown } | null)?.code;
+  const detail = error?.message ?? "unknown";
+  if (code === "ECONNRESET") {
+    return new TlsError(
+      `the broker closed the connection during the TLS handshake, before sending a certificate ` +
+        `(is it a TLS listener?): ${detail}`,
+      { cause: error },
+    );
+  }
+  return new TlsError(`the broker's certificate was refused: ${detail}`, { cause: error });
 }
 
 function bunTlsOptions(tls: TlsOptions): BunTlsOptions {

@@ -128,9 +128,13 @@ async function connectTls(deno: DenoRuntime, endpoint: Endpoint, tls: TlsOptions
     ...(tls.ca === undefined ? {} : { caCerts: [tls.ca] }),
     ...(tls.cert === undefined ? {} : { cert: tls.cert, key: tls.key }),
   }).catch((error) => {
-    throw new ConnectionError(`cannot connect to ${endpoint.host}:${endpoint.port}`, {
-      cause: error,
-    });
+    const where = `${endpoint.host}:${endpoint.port}`;
+    if (isCertificateProblem(error)) {
+      throw new TlsError(`cannot use the TLS settings for ${where}: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw new ConnectionError(`cannot connect to ${where}`, { cause: error });
   });
   try {
     await conn.handshake();
@@ -142,6 +146,17 @@ async function connectTls(deno: DenoRuntime, endpoint: Endpoint, tls: TlsOptions
     );
   }
   return conn;
+}
+
+/**
+ * Whether `Deno.connectTls` refused before the handshake because of the certificates or key it was
+ * given (rustls refuses an X.509 v1 client certificate with "UnsupportedCertVersion"; PEM it
+ * cannot read is InvalidData): no retry would help. Network failures are Deno's other error
+ * classes, or say nothing of certificates.
+ */
+function isCertificateProblem(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  return error.name === "InvalidData" || /certificate|private key/i.test(error.message);
 }
 
 /** Connections through `Deno.connect` and `Deno.connectTls`. */

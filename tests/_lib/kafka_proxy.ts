@@ -61,7 +61,13 @@ export type ProxyAction =
   | { drop: true }
   /** Forwarded; the connection is cut right after the request reached the broker, or right
    * after the response reached the client. */
-  | { cutAfter: "request" | "response" };
+  | { cutAfter: "request" | "response" }
+  /**
+   * The response (the broker's, or the proxy's own) is changed by `rewrite` before it goes to
+   * the client, after the other actions and the proxy's address rewriting: e.g. KIP-951 leader
+   * hints in a Produce response, or a broker added to a Metadata response.
+   */
+  | { rewrite: (body: Struct) => void };
 
 /** One scripted fault. */
 export interface ProxyRule {
@@ -149,6 +155,11 @@ export interface KafkaProxy {
   requests(api: ApiName): ProxyLogEntry[];
   /** Cuts every open connection. */
   cutAll(): void;
+  /**
+   * Opens one more listener in front of the bootstrap broker and returns its "127.0.0.1:port":
+   * a second address for the same broker (to pose as another node in rewritten responses).
+   */
+  extraListener(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -178,6 +189,7 @@ export async function startKafkaProxy(
   const rules: ActiveRule[] = [];
   const log: ProxyLogEntry[] = [];
   const listeners = new Map<string, Promise<{ server: Server; port: number }>>();
+  const extras: Promise<{ server: Server; port: number }>[] = [];
   const sessions = new Set<Session>();
   let connections = 0;
   let closed = false;
@@ -229,11 +241,16 @@ export async function startKafkaProxy(
     cutAll() {
       for (const session of [...sessions]) session.destroy();
     },
+    async extraListener() {
+      const listener = listen(target);
+      extras.push(listener);
+      return `127.0.0.1:${(await listener).port}`;
+    },
     async close() {
       closed = true;
       for (const session of [...sessions]) session.destroy();
       await Promise.all(
-        [...listeners.values()].map(async (listener) => {
+        [...listeners.values(), ...extras].map(async (listener) => {
           const { server } = await listener;
           await new Promise((resolve) => server.close(resolve));
         }),
@@ -262,6 +279,7 @@ interface Slot {
   /** Produce partitions withheld from the broker and answered here: partition → code. */
   withheld: { topic: string; partition: number; code: number }[];
   replacements: { code: number; topic?: string; partition?: number }[];
+  rewrites: ((body: Struct) => void)[];
   delayMs: number;
   drop: boolean;
   cutAfterResponse: boolean;
@@ -369,6 +387,7 @@ class Session {
       response: undefined,
       withheld: [],
       replacements: [],
+      rewrites: [],
       delayMs: 0,
       drop: false,
       cutAfterResponse: false,
@@ -418,6 +437,9 @@ class Session {
       } else if ("drop" in action) {
         slot.drop = true;
         entry.actions.push("drop response");
+      } else if ("rewrite" in action) {
+        slot.rewrites.push(action.rewrite);
+        entry.actions.push("rewrite response");
       } else if (action.cutAfter === "request") {
         cutAfterRequest = true;
         entry.actions.push("cut after request");
@@ -513,6 +535,7 @@ class Session {
     const { schema, request } = slot;
     for (const target of slot.replacements) replaceErrors(schema!, body, target);
     if (slot.withheld.length > 0) addProduceResults(body, slot.withheld);
+    for (const rewrite of slot.rewrites) rewrite(body);
     slot.entry.clientErrors = errorCodes(body);
     slot.response = encodeResponse(
       schema!,
@@ -613,6 +636,7 @@ function unsupportedApiVersions(entry: ProxyLogEntry, request: RequestFrame): Sl
     response: encodeResponse(schema, 0, request.correlationId, body),
     withheld: [],
     replacements: [],
+    rewrites: [],
     delayMs: 0,
     drop: false,
     cutAfterResponse: false,

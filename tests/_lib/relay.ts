@@ -46,6 +46,8 @@ export interface Relay {
    */
   cutMidRequest(): void;
   cutMidResponse(): void;
+  /** New connections go to `target` from now on (open ones stay where they are). */
+  retarget(target: Endpoint): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export async function startRelay(target: Endpoint, options: RelayOptions = {}): 
     cutMidRequest: 0,
     cutMidResponse: 0,
   };
+  let current = target;
   let paused = false;
   let dropping = false;
   const armed = { request: false, response: false };
@@ -114,7 +117,7 @@ export async function startRelay(target: Endpoint, options: RelayOptions = {}): 
 
   const server: Server = createServer((client) => {
     stats.connections++;
-    const broker = createConnection({ host: target.host, port: target.port });
+    const broker = createConnection({ host: current.host, port: current.port });
     client.setNoDelay(true);
     broker.setNoDelay(true);
     const pair: Pair = {
@@ -192,6 +195,9 @@ export async function startRelay(target: Endpoint, options: RelayOptions = {}): 
     },
     cutMidResponse() {
       armed.response = true;
+    },
+    retarget(next) {
+      current = next;
     },
     close() {
       cutAll();

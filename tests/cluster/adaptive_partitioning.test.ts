@@ -69,8 +69,11 @@ test(
         })),
       );
       // Wait until every partition has a leader; the slow node is partition 0's.
+      // Right after creation a topic may come back with no partitions yet.
+      const ready = (t: { partitions: { leaderId: number }[] }) =>
+        t.partitions.length === PARTITIONS && t.partitions.every((p) => p.leaderId >= 0);
       let info = await admin.metadata(Object.values(topics));
-      while (info.topics.some((t) => t.partitions.some((p) => p.leaderId < 0))) {
+      while (info.topics.length < 2 || !info.topics.every(ready)) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         info = await admin.metadata(Object.values(topics));
       }

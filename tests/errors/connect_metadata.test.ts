@@ -98,28 +98,52 @@ test(
   },
 );
 
-knownFailure(
-  "M5: Metadata v13 top-level REBOOTSTRAP_REQUIRED: the response is not used, metadata is fetched anew from the bootstrap servers",
-  "issue 14: kafka-edge ignores Metadata's top-level error",
-  { timeout: BROKER_TIMEOUT_MS },
-  async () => {
-    const topic = uniqueTopic("errors-m5");
-    await createTopic(topic, 1);
-    const { proxy, producer, close } = await proxied();
-    try {
-      const rule = proxy.addRule({
-        api: "Metadata",
-        match: (r) => r.version >= 13,
-        action: { replaceError: { code: REBOOTSTRAP_REQUIRED } },
-      });
-      assertDelivered([await sendTo(producer, topic, 0, "v")]);
-      assert.equal(rule.hits, 1);
-      assert.ok(proxy.requests("Metadata").length >= 2, "no Metadata request after the error");
-    } finally {
-      await close();
-    }
-  },
-);
+for (const strategy of ["rebootstrap", "none"] as const) {
+  test(
+    `M5: Metadata v13 top-level REBOOTSTRAP_REQUIRED, metadataRecoveryStrategy ${strategy}: the response is not used; ${
+      strategy === "rebootstrap"
+        ? "metadata is asked of the bootstrap address again"
+        : "the known broker is asked again"
+    }`,
+    { timeout: BROKER_TIMEOUT_MS },
+    async () => {
+      const [first, second] = [uniqueTopic("errors-m5"), uniqueTopic("errors-m5")];
+      await createTopic(first, 1);
+      await createTopic(second, 1);
+      const { proxy, producer, close } = await proxied({ metadataRecoveryStrategy: strategy });
+      try {
+        assertDelivered([await sendTo(producer, first, 0, "v1")]); // metadata from the brokers now
+        const rule = proxy.addRule({
+          api: "Metadata",
+          match: (r) => r.version >= 13,
+          action: { replaceError: { code: REBOOTSTRAP_REQUIRED } },
+        });
+        assertDelivered([await sendTo(producer, second, 0, "v2")]); // a new topic: a refresh
+        assert.equal(rule.hits, 1);
+        const metadata = proxy.requests("Metadata");
+        const refused = metadata.findIndex((r) => r.actions.length > 0);
+        const [bootstrap, after] = [metadata[0], metadata[refused + 1]];
+        assert.ok(after, "no Metadata request after the error");
+        // The first request went to the bootstrap address; the refused one to the broker (the
+        // producer's connection to node 1, another connection through the same listener).
+        assert.notEqual(metadata[refused].connection, bootstrap.connection);
+        if (strategy === "rebootstrap") {
+          assert.equal(
+            after.connection,
+            bootstrap.connection,
+            "not asked of the bootstrap address",
+          );
+        } else {
+          assert.equal(after.connection, metadata[refused].connection, "not asked of the broker");
+        }
+      } finally {
+        await close();
+      }
+      await assertExactlyOnce(first, ["v1"]);
+      await assertExactlyOnce(second, ["v2"]);
+    },
+  );
+}
 
 test(
   "A1, A2: ApiVersions UNSUPPORTED_VERSION (asked again at the version named), INVALID_REQUEST and UNKNOWN_SERVER_ERROR (connection dropped, reconnected): delivered",

@@ -25,6 +25,8 @@ test("defaults are the Java client's", { timeout: UNIT_TIMEOUT_MS }, () => {
   assert.equal(config.metadataMaxAgeMs, 300_000);
   assert.equal(config.partitionerAdaptivePartitioningEnable, true);
   assert.equal(config.partitionerAvailabilityTimeoutMs, 0);
+  assert.equal(config.metadataRecoveryStrategy, "rebootstrap");
+  assert.equal(config.metadataRecoveryRebootstrapTriggerMs, 300_000);
   assert.equal(resolveProducerConfig({ ...base, acks: "all" }).acks, -1);
   assert.equal(resolveProducerConfig({ ...base, acks: 0 }).acks, 0);
 });
@@ -81,6 +83,8 @@ const BAD_VALUES: Record<keyof ProducerConfig, unknown[]> = {
   transactionTimeoutMs: [0, 1.5, "60000"],
   allowAutoCreateTopics: ["false", 0],
   metadataMaxAgeMs: [-1, 0.5, "300000"],
+  metadataRecoveryStrategy: ["REBOOTSTRAP", "rebootstrap_now", 1, null],
+  metadataRecoveryRebootstrapTriggerMs: [-1, 0.5, "300000", null],
   reconnectBackoffMs: [-1, 0.5, "50"],
   reconnectBackoffMaxMs: [-1, 0.5, "1000"],
   socketConnectionSetupTimeoutMs: [0, 0.5, "10000"],
