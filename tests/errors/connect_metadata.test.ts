@@ -8,7 +8,6 @@ import { test } from "node:test";
 import { AuthenticationError, KafkaBrokerError, KafkaProducer } from "../../mod.ts";
 import { secureListeners, uniqueTopic } from "../_lib/kafka.ts";
 import { startKafkaProxy } from "../_lib/kafka_proxy.ts";
-import { knownFailure } from "../_lib/known_failure.ts";
 import { createTopic } from "../_lib/plain_client.ts";
 import { assertDelivered, assertExactlyOnce, errorOf, FAST, proxied, sendTo } from "./harness.ts";
 import { BROKER_TIMEOUT_MS } from "../_lib/timeouts.ts";
@@ -211,9 +210,8 @@ test(
   },
 );
 
-knownFailure(
+test(
   "S2: SaslAuthenticate UNKNOWN_SERVER_ERROR: the connection fails and is retried, the send delivered",
-  "issue 14: kafka-edge takes any SaslAuthenticate error as a refused authentication and stops connecting",
   { timeout: BROKER_TIMEOUT_MS },
   async () => {
     const topic = uniqueTopic("errors-s2");

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { AuthenticationError } from "../../errors.ts";
+import { AuthenticationError, ConnectionError } from "../../errors.ts";
 import type { Api } from "../../protocol/api.ts";
 import { ErrorCode, errorName } from "../../error_codes.ts";
 import { SaslAuthenticate } from "../../protocol/messages/sasl_authenticate.ts";
@@ -41,6 +41,13 @@ export function reauthenticationDelay(sessionLifetimeMs: number): number | null 
   return delayMs < sessionLifetimeMs ? delayMs : null;
 }
 
+/** The SaslAuthenticate errors that are Java's `AuthenticationException`s: a refusal, fatal. */
+const REFUSALS: ReadonlySet<number> = new Set([
+  ErrorCode.UNSUPPORTED_SASL_MECHANISM,
+  ErrorCode.ILLEGAL_SASL_STATE,
+  ErrorCode.SASL_AUTHENTICATION_FAILED,
+]);
+
 /** What authentication needs of a connection. */
 export interface SaslChannel {
   request<Req, Res>(api: Api<Req, Res>, request: Req): Promise<Res>;
@@ -48,7 +55,8 @@ export interface SaslChannel {
 
 /**
  * Authenticates with `mechanism`; resolves with the session lifetime the broker set (0: no
- * limit). Rejects with {@link AuthenticationError} naming the mechanism and the broker's message.
+ * limit). Rejects with {@link AuthenticationError} naming the mechanism and the broker's message
+ * when the broker refuses, with a retriable {@link ConnectionError} on any other error.
  */
 export async function authenticate(
   channel: SaslChannel,
@@ -68,10 +76,11 @@ export async function authenticate(
   for (;;) {
     const response = await channel.request(SaslAuthenticate, { authBytes: message });
     if (response.errorCode !== ErrorCode.NONE) {
-      throw new AuthenticationError(
-        mechanism.name,
-        response.errorMessage ?? errorName(response.errorCode),
-      );
+      const reason = response.errorMessage ?? errorName(response.errorCode);
+      if (REFUSALS.has(response.errorCode)) throw new AuthenticationError(mechanism.name, reason);
+      // Any other error (UNKNOWN_SERVER_ERROR, say) is the broker's trouble, not a refusal: as in
+      // the Java client the connection fails and is made again.
+      throw new ConnectionError(`${mechanism.name} authentication failed: ${reason}`);
     }
     message = await exchange.next(response.authBytes);
     if (message === null) return Number(response.sessionLifetimeMs);
