@@ -335,10 +335,15 @@ export class Connection {
         );
         return;
       }
+      // The requests in flight lost their connection, nothing more: they may be retried (an
+      // idempotent batch keeps its sequence), the undecodable response kept as the cause.
+      const { host, port } = this.endpoint;
       this.#fail(
-        error instanceof ProtocolError
-          ? error
-          : new ProtocolError("cannot decode response", { cause: error }),
+        new ConnectionError(`connection to ${host}:${port} closed: a response could not be read`, {
+          cause: error instanceof ProtocolError
+            ? error
+            : new ProtocolError("cannot decode response", { cause: error }),
+        }),
       );
     }
   }

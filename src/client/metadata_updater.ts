@@ -103,13 +103,13 @@ export class MetadataUpdater {
     this.#network.connection(target.node)!.request(Metadata, {
       topics: this.#metadata.wantedTopics(),
       allowAutoTopicCreation: this.#options.allowAutoCreateTopics,
-    }).then(
-      (response) => this.#onResponse(response),
-      (error) => this.#onFailure(error),
-    ).finally(() => {
-      this.#inFlight = false;
-      this.#wake();
-    });
+    }).then((response) => this.#onResponse(response))
+      // A request that failed, or a response that could not be applied.
+      .catch((error) => this.#onFailure(error))
+      .finally(() => {
+        this.#inFlight = false;
+        this.#wake();
+      });
     return Infinity;
   }
 

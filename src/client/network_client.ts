@@ -16,7 +16,7 @@
 
 import { firstToSucceed } from "../async.ts";
 import { backoffMs } from "../backoff.ts";
-import { AuthenticationError, ConnectionError } from "../errors.ts";
+import { AuthenticationError, ConnectionError, KafkaEdgeError } from "../errors.ts";
 import type { Endpoint, Transport } from "../transport/transport.ts";
 import { CONNECTION_ATTEMPT_DELAY_MS } from "./bootstrap.ts";
 import { Connection, type ConnectionOptions, type RequestOutcome } from "./connection.ts";
@@ -191,6 +191,8 @@ export class NetworkClient {
    */
   async connectionTo(nodeId: number, endpoint: Endpoint): Promise<Connection> {
     if (this.#fatalError) throw this.#fatalError;
+    // Not retriable: a transaction's request retried after close() must stop, not reconnect.
+    if (this.#closed) throw new KafkaEdgeError("the client is closed");
     const state = this.#state(nodeId, endpoint);
     if (!state.connection?.isOpen) {
       if (!state.attempt) {
@@ -226,6 +228,7 @@ export class NetworkClient {
       );
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;
+      if (this.#closed) throw new KafkaEdgeError("the client is closed", { cause: error });
       throw new ConnectionError("no broker reachable", { cause: error });
     }
   }

@@ -479,7 +479,7 @@ export class KafkaProducer<K = RecordData, V = RecordData> {
   /** The producer cannot go on: reject everything waiting and buffered with the error. */
   #failFatally(error: KafkaEdgeError): void {
     this.#fatalError ??= error;
-    for (const blocked of this.#blocked.drain()) blocked.reject(error);
+    for (const blocked of this.#blocked.drain()) this.#failBlocked(blocked, error);
     this.#metadata.abortWaiters(error);
     this.#pool.cancelWait();
     this.#accumulator.failAll(error);

@@ -247,8 +247,9 @@ export class ProducerBatch {
 
   /**
    * Moves every record, with its promise, into a batch of its own (buffers outside the pool, as
-   * the Java client does) and leaves this batch done without settling anything. For a batch the
-   * broker refused as too large: the records that fit then go through, the culprit fails alone.
+   * the Java client does) and leaves this batch done, settled once every part has settled (so that
+   * `flush()`, a commit and `close()` wait for the parts). For a batch the broker refused as too
+   * large: the records that fit then go through, the culprit fails alone.
    */
   split(): ProducerBatch[] {
     // The buffer holds the records uncompressed whether or not the batch was compressed.
@@ -277,7 +278,7 @@ export class ProducerBatch {
       return part;
     });
     this.#done = true;
-    this.#settled.resolve();
+    Promise.all(parts.map((part) => part.settled)).then(() => this.#settled.resolve());
     return parts;
   }
 

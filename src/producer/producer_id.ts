@@ -80,7 +80,7 @@ export class ProducerIdRequester {
       this.#failures = 0;
       idempotence.initialized(response.producerId, response.producerEpoch);
       this.#instrumentation.producerIdAssigned(response.producerId, response.producerEpoch);
-    }, (error) => {
+    }).catch((error) => {
       idempotence.initFailed();
       this.#failures++;
       this.#retryAtMs = Date.now() +

@@ -141,8 +141,7 @@ export class Sender {
         sleepMs = this.#runOnce(Date.now());
       } catch (error) {
         // A bug, not a broker problem: fail what is buffered rather than leave promises hanging.
-        this.#options.instrumentation.internalError(error);
-        this.#failEverything(error);
+        this.#onInternalError(error);
         sleepMs = this.#options.retryBackoffMs;
       }
       await this.#wake.wait(sleepMs);
@@ -280,13 +279,19 @@ export class Sender {
       connection.send(Produce, request, version).then(
         () => this.#settle(this.#settled(batches), (batch) => this.#accumulator.complete(batch)),
         (error) => this.#onRequestFailed(this.#settled(batches), error),
-      );
+      ).catch((error) => this.#onInternalError(error));
       return;
     }
     connection.request(Produce, request, version).then(
       (response) => this.#onProduceResponse(node, this.#settled(batches), request, response),
       (error) => this.#onRequestFailed(this.#settled(batches), error),
-    );
+    ).catch((error) => this.#onInternalError(error));
+  }
+
+  /** A bug in handling a response, not a broker problem: as in the loop's own guard. */
+  #onInternalError(error: unknown): void {
+    this.#options.instrumentation.internalError(error);
+    this.#failEverything(error);
   }
 
   /** The batches go out in a request: their buffers stay theirs until it settles. */

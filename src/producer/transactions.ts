@@ -323,7 +323,9 @@ export class Transactions {
         }
       },
       () => {
-        // The error is the transaction's now (abortable or fatal): its queued records fail.
+        // A broker error made the transaction abortable or fatal (its queued records fail); after
+        // a timeout the partitions are added again on a later turn, until the records expire (Java
+        // retries the request until then).
         for (const [key] of adding) this.#pending.delete(key);
       },
     ).finally(() => {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { AuthenticationError } from "../../errors.ts";
+import { AuthenticationError, ConnectionError } from "../../errors.ts";
 import type { SaslExchange, SaslMechanism } from "./sasl_mechanism.ts";
 
 const utf8 = new TextEncoder();
@@ -86,7 +86,9 @@ export class OAuthBearerMechanism implements SaslMechanism {
     try {
       token = await this.#provider();
     } catch (error) {
-      throw new AuthenticationError(this.name, "the token provider failed", { cause: error });
+      // Not a refusal: an identity provider that is down for a moment must not stop the producer
+      // for good. The connection fails and is made again, calling the provider again.
+      throw new ConnectionError(`${this.name}: the token provider failed`, { cause: error });
     }
     if (typeof token?.value !== "string" || !Number.isFinite(token.expiresAtMs)) {
       throw new AuthenticationError(

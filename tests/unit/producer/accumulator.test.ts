@@ -253,3 +253,21 @@ test(
     await assert.rejects(missing, /gone-0 expired: .*; topic gone is not in the metadata$/);
   },
 );
+
+test("flush() started before a batch is split waits for every part", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
+  const metadata = cluster();
+  const acc = accumulator();
+  const deliveries = [0, 1, 2].map(() => acc.appendRecord(record(), 0, 0)!);
+  const [batch] = acc.drain(metadata, [1], 1 << 20, 0).get(1)!;
+  let flushed = false;
+  const flush = acc.flush().then(() => (flushed = true));
+  const parts = acc.splitAndReenqueue(batch);
+  assert.equal(parts.length, 3);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(flushed, false, "flush() resolved with the parts still queued");
+  for (const part of parts) acc.complete(part);
+  await flush;
+  assert.equal((await Promise.all(deliveries)).length, 3);
+});

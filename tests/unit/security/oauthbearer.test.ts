@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { AuthenticationError } from "../../../src/errors.ts";
+import { AuthenticationError, ConnectionError } from "../../../src/errors.ts";
 import {
   OAuthBearerMechanism,
   type OAuthBearerToken,
@@ -72,17 +72,22 @@ test("a fresh token is reused; one near its end is replaced; concurrent calls sh
   assert.equal(handed.length, before + 3, "under 30 s of life: fetched again");
 });
 
-test("a failing provider, a malformed token and a refused token are AuthenticationErrors", {
+test("a failing provider is a retriable ConnectionError with its cause", {
   timeout: UNIT_TIMEOUT_MS,
 }, async () => {
   const failing = new OAuthBearerMechanism(() => Promise.reject(new Error("idp down")));
   await assert.rejects(
     failing.exchange().start(),
     (error) =>
-      error instanceof AuthenticationError && error.mechanism === "OAUTHBEARER" &&
-      /token provider failed/.test(error.message) && (error.cause as Error).message === "idp down",
+      error instanceof ConnectionError && error.retriable &&
+      /OAUTHBEARER: the token provider failed/.test(error.message) &&
+      (error.cause as Error).message === "idp down",
   );
+});
 
+test("a malformed token and a refused token are AuthenticationErrors", {
+  timeout: UNIT_TIMEOUT_MS,
+}, async () => {
   const malformed = new OAuthBearerMechanism(() =>
     Promise.resolve({ value: "x" } as unknown as OAuthBearerToken)
   );
