@@ -2,10 +2,10 @@
  * The docs' reference tables cannot drift from the code: each is compared with what it describes,
  * and any difference fails scripts/check.sh.
  *
- * - docs/configuration.md's settings: one row per field of the producer's config schema, in its
- *   order, and each literal default equal to what the schema fills in.
- * - docs/api-errors.md: every error class src/errors.ts exports, and nothing else; each also
- *   exported by mod.ts.
+ * - docs/configuration.md's settings: one row per field of the producer's config schema, and each
+ *   literal default equal to what the schema fills in.
+ * - docs/api-errors.md: every error class mod.ts exports, and nothing else, each with the parent
+ *   class it names; every error class of src/errors.ts also exported by mod.ts.
  * - docs/protocol.md: every API of src/protocol/messages/, with its key and versions.
  * - docs/observability.md's metrics: every name `metrics()` returns, and nothing else.
  *

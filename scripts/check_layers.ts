@@ -4,7 +4,7 @@
  * a layer it may import. Prints one line per wrong arrow (file, line, the import, the rule) and
  * exits 1 if there is any. Run by scripts/check.sh.
  *
- * Usage: deno run --allow-read scripts/check_layers.ts
+ * Usage: deno run --allow-read --allow-env scripts/check_layers.ts
  */
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";

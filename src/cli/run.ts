@@ -37,9 +37,9 @@ export interface CliIo {
 }
 
 /** Exit codes. */
-export const EXIT_OK = 0;
-export const EXIT_RECORDS_FAILED = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_RECORDS_FAILED = 1;
+const EXIT_USAGE = 2;
 /** 128 + SIGINT, as shells report a process interrupted by Ctrl-C. */
 export const EXIT_INTERRUPTED = 130;
 

@@ -62,7 +62,11 @@ export interface Logger {
   debug(message: string, extra?: object): void;
   /** A logger for a component, optionally at its own level. */
   namespace(namespace: string, level?: LogLevel): Logger;
-  /** Changes the level of this logger and those it made without a level of their own. */
+  /**
+   * Changes the root level, which every logger of the same `createLogger` (the root and its
+   * namespaces) follows unless it has a level of its own; one made with a level keeps it, even
+   * when it is the one called.
+   */
   setLogLevel(level: LogLevel): void;
 }
 

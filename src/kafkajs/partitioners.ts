@@ -51,7 +51,7 @@ const encoder = new TextEncoder();
  * 32-bit integers: products are rounded doubles, and the loop reads past the last whole word
  * (as zeros) when the length is not a multiple of 4. This reproduces that arithmetic.
  */
-export function legacyMurmur2(key: string | Uint8Array): number {
+function legacyMurmur2(key: string | Uint8Array): number {
   const data = typeof key === "string" ? encoder.encode(key) : key;
   const m = 0x5bd1e995;
   const length = data.length;

@@ -106,28 +106,40 @@ export function instrument<K, V>(
   });
   const unobserve = observeProducerMetrics(producer, meter);
 
-  const begin = <T extends ProducerRecord<K, V>>(record: T) => {
-    const span = startRecordSpan(record, spanOptions);
+  // The tracer, meter and propagator are the user's: a throw from them must change nothing the
+  // producer does. A record the span cannot be started for goes untraced (if it is not a valid
+  // record, the producer rejects it as it would without OpenTelemetry).
+  const begin = (record: ProducerRecord<K, V>) => {
+    let span: ReturnType<typeof startRecordSpan>;
+    try {
+      span = startRecordSpan(record, spanOptions);
+    } catch {
+      return { record, done: () => {} };
+    }
     const started = performance.now();
     const done = (meta: RecordMetadata | undefined, error?: unknown) => {
-      if (error === undefined) span.succeeded(meta);
-      else span.failed(error);
-      const attributes = {
-        "messaging.system": "kafka",
-        "messaging.operation.name": "send",
-        "messaging.destination.name": record.topic,
-        ...(span.errorType ? { "error.type": span.errorType } : {}),
-      };
-      sent.add(1, attributes);
-      duration.record((performance.now() - started) / 1000, attributes);
+      try {
+        if (error === undefined) span.succeeded(meta);
+        else span.failed(error);
+        const attributes = {
+          "messaging.system": "kafka",
+          "messaging.operation.name": "send",
+          "messaging.destination.name": record.topic,
+          ...(span.errorType ? { "error.type": span.errorType } : {}),
+        };
+        sent.add(1, attributes);
+        duration.record((performance.now() - started) / 1000, attributes);
+      } catch {
+        // the user's tracer or meter failed: the record's outcome stands
+      }
     };
-    return { span, done };
+    return { record: span.record as ProducerRecord<K, V>, done };
   };
 
   const send = (record: ProducerRecord<K, V>, sendOptions?: SendOptions) => {
-    const { span, done } = begin(record);
-    const delivery = producer.send(span.record as ProducerRecord<K, V>, sendOptions);
-    delivery.then((meta) => done(meta), (error) => done(undefined, error));
+    const traced = begin(record);
+    const delivery = producer.send(traced.record, sendOptions);
+    delivery.then((meta) => traced.done(meta), (error) => traced.done(undefined, error));
     return delivery;
   };
 
@@ -136,17 +148,25 @@ export function instrument<K, V>(
     sendOptions?: SendOptions,
   ) => {
     const open: ReturnType<typeof begin>[] = [];
+    // The input's own error is kept here, so that the records taken before it still report
+    // their own outcomes to their spans; the caller gets it as sendBatch() would throw it.
+    const input: { failed: boolean; error?: unknown } = { failed: false };
     async function* traced() {
-      for await (const record of records) {
-        const started = begin(record);
-        open.push(started);
-        yield started.span.record as ProducerRecord<K, V>;
+      try {
+        for await (const record of records) {
+          const started = begin(record);
+          open.push(started);
+          yield started.record;
+        }
+      } catch (error) {
+        input.failed = true;
+        input.error = error;
       }
     }
+    let metas: RecordMetadata[];
     try {
-      const metas = await producer.sendBatch(traced(), sendOptions);
+      metas = await producer.sendBatch(traced(), sendOptions);
       open.forEach((o, i) => o.done(metas[i]));
-      return metas;
     } catch (error) {
       const results = error instanceof SendBatchError ? error.results : [];
       open.forEach((o, i) => {
@@ -154,8 +174,10 @@ export function instrument<K, V>(
         if (result && !(result instanceof Error)) o.done(result);
         else o.done(undefined, result ?? error);
       });
-      throw error;
+      throw input.failed ? input.error : error;
     }
+    if (input.failed) throw input.error;
+    return metas;
   };
 
   // Records written to a stream report no outcome of their own: their spans end when the
@@ -170,7 +192,7 @@ export function instrument<K, V>(
       async write(chunk) {
         const started = begin({ ...chunk, topic });
         open.push(started);
-        const { topic: _topic, ...traced } = started.span.record;
+        const { topic: _topic, ...traced } = started.record;
         await writer.write(traced);
       },
       async close() {

@@ -14,7 +14,7 @@ import type { KafkaProducer, ProducerMetricValues } from "../../mod.ts";
 function unitOf(name: string): string | undefined {
   if (name.endsWith("-ns-total")) return "ns";
   if (/latency|queue-time|throttle-time/.test(name)) return "ms";
-  if (/byte|batch-size|bytes/.test(name)) return "By";
+  if (/byte|batch-size/.test(name)) return "By";
   return undefined;
 }
 

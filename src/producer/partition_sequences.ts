@@ -11,7 +11,7 @@
 import type { ProducerBatch } from "./producer_batch.ts";
 
 /** No sequence acknowledged yet. */
-export const NO_SEQUENCE = -1;
+const NO_SEQUENCE = -1;
 
 /** The producer id, epoch and first sequence a batch is sent with, fixed when it is first drained. */
 export interface BatchSequence {
@@ -21,13 +21,13 @@ export interface BatchSequence {
 }
 
 /** Sequences are non-negative int32 and wrap to 0 past the maximum, as in the Java client. */
-export function incrementSequence(sequence: number, increment: number): number {
+function incrementSequence(sequence: number, increment: number): number {
   const max = 0x7fffffff;
   return sequence > max - increment ? increment - (max - sequence) - 1 : sequence + increment;
 }
 
 /** The sequence of a batch's last record. */
-export function lastSequenceOf(batch: ProducerBatch): number {
+function lastSequenceOf(batch: ProducerBatch): number {
   return incrementSequence(batch.sequence!.baseSequence, batch.recordCount - 1);
 }
 

@@ -24,7 +24,7 @@
  */
 
 import type { Api } from "../protocol/api.ts";
-import { errorName } from "../error_codes.ts";
+import { ErrorCode, errorName } from "../error_codes.ts";
 import {
   GetTelemetrySubscriptions,
   type GetTelemetrySubscriptionsResponse,
@@ -36,20 +36,13 @@ import type { ProducerMetricValues } from "./metrics.ts";
 import { metricSelector, TelemetryMetrics } from "./telemetry_metrics.ts";
 
 /** Java's ClientTelemetryReporter.DEFAULT_PUSH_INTERVAL_MS. */
-export const DEFAULT_PUSH_INTERVAL_MS = 5 * 60 * 1000;
+const DEFAULT_PUSH_INTERVAL_MS = 5 * 60 * 1000;
 
 /** How soon to look again for a connected broker when there is none. */
 const NO_CONNECTION_RETRY_MS = 1000;
 
 /** First push after this share of the push interval, at random (KIP-714). */
 const FIRST_PUSH_JITTER = [0.5, 1.5] as const;
-
-const ErrorCodes = {
-  UNSUPPORTED_COMPRESSION_TYPE: 76,
-  THROTTLING_QUOTA_EXCEEDED: 89,
-  UNKNOWN_SUBSCRIPTION_ID: 117,
-  TELEMETRY_TOO_LARGE: 118,
-} as const;
 
 /** What telemetry needs of a broker connection. */
 export interface TelemetryConnection {
@@ -119,8 +112,10 @@ export class ClientTelemetry {
     const pushing = this.#enabled && this.#state === "pushNeeded";
     this.#state = "terminated";
     clearTimeout(this.#timer);
+    // Out of time (close's timeoutMs passed): no waiting for a push in flight either.
+    if (!pushing || !finalPush) return;
     await this.#inFlight; // settles, never rejects
-    const connection = pushing && finalPush ? this.#connection() : undefined;
+    const connection = this.#connection();
     if (!connection) return;
     try {
       const response = await connection.request(PushTelemetry, this.#pushRequest(true));
@@ -240,13 +235,13 @@ export class ClientTelemetry {
   #onError(errorCode: number): void {
     const fields = { error: errorName(errorCode) };
     switch (errorCode) {
-      case ErrorCodes.UNKNOWN_SUBSCRIPTION_ID:
-      case ErrorCodes.UNSUPPORTED_COMPRESSION_TYPE:
+      case ErrorCode.UNKNOWN_SUBSCRIPTION_ID:
+      case ErrorCode.UNSUPPORTED_COMPRESSION_TYPE:
         this.#log("debug", "telemetry subscription changed: subscribing again", fields);
         this.#resubscribeIn(0);
         return;
-      case ErrorCodes.TELEMETRY_TOO_LARGE:
-      case ErrorCodes.THROTTLING_QUOTA_EXCEEDED:
+      case ErrorCode.TELEMETRY_TOO_LARGE:
+      case ErrorCode.THROTTLING_QUOTA_EXCEEDED:
         this.#log("warn", "telemetry push refused: subscribing again later", fields);
         this.#resubscribeIn(this.#subscription?.pushIntervalMs ?? DEFAULT_PUSH_INTERVAL_MS);
         return;

@@ -13,10 +13,10 @@ import type { OtlpMetric } from "../protocol/otlp_metrics.ts";
 import type { ProducerMetricValues } from "./metrics.ts";
 
 /** Every producer metric's telemetry name starts so. */
-export const TELEMETRY_PREFIX = "org.apache.kafka.producer.";
+const TELEMETRY_PREFIX = "org.apache.kafka.producer.";
 
 /** The telemetry name of one of {@link ProducerMetricValues}' names. */
-export function telemetryName(name: string): string {
+function telemetryName(name: string): string {
   return TELEMETRY_PREFIX + name.replaceAll("-", ".");
 }
 

@@ -13,9 +13,9 @@
  */
 
 /** Java's `metrics.sample.window.ms` default. */
-export const SAMPLE_WINDOW_MS = 30_000;
+const SAMPLE_WINDOW_MS = 30_000;
 /** Java's `metrics.num.samples` default. */
-export const SAMPLE_COUNT = 2;
+const SAMPLE_COUNT = 2;
 
 /** Sum, count and maximum of recorded values over the last few time windows. */
 export class WindowedStat {

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, type TracerProvider } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
   AggregationTemporality,
@@ -133,3 +133,50 @@ test("a span per record, its context in the record's headers, metrics as instrum
     await meterProvider.shutdown();
   }
 });
+
+test(
+  "a tracer that throws changes nothing; an input that throws leaves delivered records' spans OK",
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    const topic = uniqueTopic("otel-faults");
+    await createTopic(topic, 1);
+    const broken = {
+      getTracer: () => ({
+        startSpan: () => {
+          throw new Error("tracer down");
+        },
+      }),
+    } as unknown as TracerProvider;
+    const untraced = instrument(
+      new KafkaProducer({ bootstrapServers: bootstrapServers() }),
+      { tracerProvider: broken, propagator: new W3CTraceContextPropagator() },
+    );
+    try {
+      assert.equal((await untraced.send({ topic, value: "untraced" })).offset, 0n);
+    } finally {
+      await untraced.close();
+    }
+
+    const { spans, tracerProvider } = setUp();
+    const producer = instrument(
+      new KafkaProducer({ bootstrapServers: bootstrapServers() }),
+      { tracerProvider, propagator: new W3CTraceContextPropagator() },
+    );
+    try {
+      async function* input() {
+        yield { topic, value: "before the input failed" };
+        throw new Error("input failed");
+      }
+      await assert.rejects(producer.sendBatch(input()), /input failed/);
+      const [span] = spans.getFinishedSpans();
+      assert.notEqual(span.status.code, SpanStatusCode.ERROR, "a delivered record's span failed");
+      assert.equal(span.attributes["messaging.kafka.offset"], 1);
+    } finally {
+      await producer.close();
+    }
+    const read = await readTopic(topic);
+    assert.deepEqual(read.map((r) => r.value), ["untraced", "before the input failed"]);
+  },
+);
