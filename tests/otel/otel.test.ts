@@ -165,10 +165,10 @@ test(
       { tracerProvider, propagator: new W3CTraceContextPropagator() },
     );
     try {
-      async function* input() {
+      const input = async function* () {
         yield { topic, value: "before the input failed" };
         throw new Error("input failed");
-      }
+      };
       await assert.rejects(producer.sendBatch(input()), /input failed/);
       const [span] = spans.getFinishedSpans();
       assert.notEqual(span.status.code, SpanStatusCode.ERROR, "a delivered record's span failed");
