@@ -171,10 +171,10 @@ export class ProducerBatch {
   }
 
   /**
-   * Appends a record; returns its delivery promise, or null (nothing written) when it does not
-   * fit, after which the batch counts as full.
+   * {@link append}, returning the record's delivery promise, or null (nothing written) when it
+   * does not fit, after which the batch counts as full.
    */
-  tryAppend(
+  appendRecord(
     timestamp: number,
     key: BatchData,
     value: BatchData,

@@ -19,7 +19,7 @@ let index = 0;
 /** A batch of `records` one-byte records for partition `partition` of topic "t". */
 function batch(partition: number, records = 1): ProducerBatch {
   const b = new ProducerBatch("t", partition, new Uint8Array(1024), 0, index++);
-  for (let i = 0; i < records; i++) b.tryAppend(0, null, "v", [])!.catch(() => {});
+  for (let i = 0; i < records; i++) b.appendRecord(0, null, "v", [])!.catch(() => {});
   return b;
 }
 
