@@ -43,8 +43,8 @@ export interface ProducerConfig<K = RecordData, V = RecordData> {
   /**
    * Bytes per partition batch before it is sent without waiting for `lingerMs`. Default 65536,
    * not Java's 16384: each batch and request has fixed costs (bookkeeping, a socket write, the
-   * broker's handling) that weigh more in JavaScript runtimes: at full speed 16 KiB batches took
-   * 8–35% more CPU per record on Deno, Bun and Node (paired runs, 100 B and 1 KiB records).
+   * broker's handling) that weigh more in JavaScript runtimes: at full speed 16 KiB batches cost
+   * more CPU per record on every runtime (the measurement is in docs/configuration.md).
    */
   batchSize?: number;
   /** How long a batch waits for more records before it is sent. Default 5. */
