@@ -287,6 +287,29 @@ interface Slot {
   notBefore: number;
 }
 
+/** A slot with no rule applied yet: forwarded to the broker unless `response` is given. */
+function newSlot(
+  entry: ProxyLogEntry,
+  request: RequestFrame,
+  schema: MessageSchema | undefined,
+  response: Uint8Array | undefined,
+): Slot {
+  return {
+    entry,
+    request,
+    schema,
+    forwarded: response === undefined,
+    response,
+    withheld: [],
+    replacements: [],
+    rewrites: [],
+    delayMs: 0,
+    drop: false,
+    cutAfterResponse: false,
+    notBefore: 0,
+  };
+}
+
 /** One client connection and its connection to the broker. */
 class Session {
   readonly #id: number;
@@ -379,20 +402,7 @@ class Session {
       this.#flush();
       return;
     }
-    const slot: Slot = {
-      entry,
-      request,
-      schema,
-      forwarded: true,
-      response: undefined,
-      withheld: [],
-      replacements: [],
-      rewrites: [],
-      delayMs: 0,
-      drop: false,
-      cutAfterResponse: false,
-      notBefore: 0,
-    };
+    const slot = newSlot(entry, request, schema, undefined);
     let respondWhole: { code: number; partition?: PartitionRef } | undefined;
     let cutAfterRequest = false;
     const applied = new Set<string>();
@@ -628,20 +638,7 @@ function unsupportedApiVersions(entry: ProxyLogEntry, request: RequestFrame): Sl
     apiKeys: [{ apiKey: schema.key, minVersion: 0, maxVersion: schema.maxVersion }],
   };
   entry.clientErrors = [UNSUPPORTED_VERSION];
-  return {
-    entry,
-    request,
-    schema,
-    forwarded: false,
-    response: encodeResponse(schema, 0, request.correlationId, body),
-    withheld: [],
-    replacements: [],
-    rewrites: [],
-    delayMs: 0,
-    drop: false,
-    cutAfterResponse: false,
-    notBefore: 0,
-  };
+  return newSlot(entry, request, schema, encodeResponse(schema, 0, request.correlationId, body));
 }
 
 /** What a rule acts on: two rules of the same kind never apply to the same request. */

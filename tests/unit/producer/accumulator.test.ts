@@ -25,10 +25,11 @@ function cluster(): ClusterMetadata {
 
 function accumulator(
   options: { batchSize?: number; lingerMs?: number; deliveryTimeoutMs?: number } = {},
+  pool = new BufferPool(1 << 20, options.batchSize ?? 1024),
 ) {
   return new RecordAccumulator(
     { batchSize: 1024, lingerMs: 100, deliveryTimeoutMs: 10_000, ...options },
-    new BufferPool(1 << 20, options.batchSize ?? 1024),
+    pool,
     () => {},
   );
 }
@@ -88,11 +89,7 @@ test("queued batches past deliveryTimeoutMs fail with a TimeoutError and free th
   timeout: UNIT_TIMEOUT_MS,
 }, async () => {
   const pool = new BufferPool(1 << 20, 1024);
-  const acc = new RecordAccumulator(
-    { batchSize: 1024, lingerMs: 0, deliveryTimeoutMs: 1000 },
-    pool,
-    () => {},
-  );
+  const acc = accumulator({ lingerMs: 0, deliveryTimeoutMs: 1000 }, pool);
   const delivery = acc.appendRecord(record(), 3, 0)!;
   assert.equal(acc.timeToNextExpiry(400), 600);
   acc.expireBatches(999);
@@ -110,11 +107,7 @@ test("a batch that expires in flight keeps its buffer until its request settles"
   timeout: UNIT_TIMEOUT_MS,
 }, async () => {
   const pool = new BufferPool(1 << 20, 1024);
-  const acc = new RecordAccumulator(
-    { batchSize: 1024, lingerMs: 0, deliveryTimeoutMs: 1000 },
-    pool,
-    () => {},
-  );
+  const acc = accumulator({ lingerMs: 0, deliveryTimeoutMs: 1000 }, pool);
   const delivery = acc.appendRecord(record(), 0, 0)!;
   const [batch] = acc.drain(cluster(), [1], 1 << 20, 0).get(1)!;
   batch.requestsInFlight++; // as the sender does: a request carries the batch's bytes
