@@ -16,6 +16,7 @@ import {
   lastReject,
   lastResolve,
   newDelivery,
+  partitionKey,
   ProducerBatch,
   type Reject,
   type Resolve,
@@ -514,8 +515,4 @@ export class RecordAccumulator {
     if (!queue) partitions.set(partition, queue = []);
     return queue;
   }
-}
-
-function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }

@@ -28,7 +28,7 @@ import type { BatchHeader } from "../protocol/record_batch.ts";
 import { ErrorCode } from "../error_codes.ts";
 import { KafkaEdgeError } from "../errors.ts";
 import { PartitionSequences } from "./partition_sequences.ts";
-import type { ProducerBatch } from "./producer_batch.ts";
+import { partitionKey, type ProducerBatch } from "./producer_batch.ts";
 
 /** The highest producer epoch (int16). */
 const MAX_EPOCH = 0x7fff;
@@ -143,7 +143,8 @@ export class Idempotence {
       }
       partition.assign(batch);
     }
-    return { ...batch.sequence };
+    // Not copied: a batch's sequence is replaced, never changed in place.
+    return batch.sequence!;
   }
 
   /** The parts of a split batch keep their sequences and replace it among the pending. */
@@ -283,6 +284,6 @@ export class Idempotence {
 }
 
 /** The partition a batch is for, as a map key. */
-export function keyOf(batch: ProducerBatch): string {
-  return `${batch.topic}\u0000${batch.partition}`;
+function keyOf(batch: ProducerBatch): string {
+  return partitionKey(batch.topic, batch.partition);
 }

@@ -43,6 +43,11 @@ export function newDelivery(): Promise<RecordMetadata> {
 }
 
 /** One partition's batch, from its first record until the broker acknowledges it. */
+/** A partition as a map key (the sender's, the accumulator's and the sequences' maps). */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
 export class ProducerBatch {
   readonly topic: string;
   readonly partition: number;

@@ -11,6 +11,7 @@
 
 import type { WakeSignal } from "../async.ts";
 import { backoffMs } from "../backoff.ts";
+import { equalBytes } from "../bytes.ts";
 import type { ClusterMetadata, PartitionLeader } from "../client/cluster_metadata.ts";
 import type { MetadataUpdater } from "../client/metadata_updater.ts";
 import type { NetworkClient } from "../client/network_client.ts";
@@ -31,7 +32,7 @@ import type { Idempotence } from "./idempotence.ts";
 import type { Instrumentation } from "./instrumentation.ts";
 import type { ProducerIdRequester } from "./producer_id.ts";
 import type { Transactions } from "./transactions.ts";
-import type { ProducerBatch } from "./producer_batch.ts";
+import { partitionKey, type ProducerBatch } from "./producer_batch.ts";
 
 /** Errors after which the broker may name the partition's new leader (KIP-951). */
 const LEADER_MOVED = new Set<number>([
@@ -315,16 +316,16 @@ export class Sender {
     for (const topic of response.topics) {
       // From v13 the response names topics by the ids the request sent.
       const name = topic.topicId
-        ? request.topics.find((t) => t.topicId && sameId(t.topicId, topic.topicId!))?.topic
+        ? request.topics.find((t) => t.topicId && equalBytes(t.topicId, topic.topicId!))?.topic
         : topic.topic;
       for (const partition of topic.partitions) {
-        results.set(`${name}\u0000${partition.partition}`, partition);
+        results.set(partitionKey(name!, partition.partition), partition);
       }
     }
     const nowMs = Date.now();
     this.#options.instrumentation.produceThrottled(response.throttleTimeMs, nowMs);
     const resultOf = (batch: ProducerBatch) =>
-      results.get(`${batch.topic}\u0000${batch.partition}`);
+      results.get(partitionKey(batch.topic, batch.partition));
     const newLeaders: PartitionLeader[] = [];
     this.#settle(batches, (batch) => {
       const result = resultOf(batch);
@@ -479,8 +480,4 @@ function asKafkaEdgeError(error: unknown, retriable: boolean): KafkaEdgeError {
   return error instanceof KafkaEdgeError
     ? error
     : new KafkaEdgeError("Produce request failed", { cause: error, retriable });
-}
-
-function sameId(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

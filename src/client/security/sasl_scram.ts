@@ -6,6 +6,7 @@
  * @module
  */
 
+import { equalBytes } from "../../bytes.ts";
 import { AuthenticationError } from "../../errors.ts";
 import type { SaslExchange, SaslMechanism } from "./sasl_mechanism.ts";
 
@@ -141,13 +142,6 @@ async function hmac(hash: string, key: Bytes, data: Bytes): Promise<Bytes> {
 }
 
 /** Compares in time independent of where the arrays differ. */
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a[i] ^ b[i];
-  return difference === 0;
-}
-
 function base64(bytes: Uint8Array): string {
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
