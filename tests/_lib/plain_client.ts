@@ -41,7 +41,8 @@ export async function createTopic(
       const metadata = await admin.metadata([name]);
       const topic = metadata.topics[0];
       const ready = topic?.errorCode === 0 && topic.partitions.length === numPartitions &&
-        topic.partitions.every((p) => p.errorCode === 0 && p.leaderId >= 0);
+        topic.partitions.every((p) => p.errorCode === 0 && p.leaderId >= 0) &&
+        await leadersServe(metadata, name);
       if (ready) return metadata;
       if (Date.now() > deadline) throw new Error(`topic ${name} has no leaders after 15 s`);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -49,6 +50,58 @@ export async function createTopic(
   } finally {
     admin.close();
   }
+}
+
+/** ListOffsets v1 (key 2), which the package does not speak: the error code per partition. */
+const ListOffsets: Api<{ topic: string; partitions: readonly number[] }, number[]> = {
+  name: "ListOffsets",
+  key: 2,
+  minVersion: 1,
+  maxVersion: 1,
+  firstFlexibleVersion: Infinity,
+  encodeRequest(w, request) {
+    w.int32(-1); // replica id: a client
+    w.array([request.topic], false, (w, topic) => {
+      w.string(topic);
+      w.array(request.partitions, false, (w, partition) => w.int32(partition).int64(-1n));
+    });
+  },
+  decodeResponse(r) {
+    return r.array(false, (t) => {
+      t.string();
+      return t.array(false, (p) => {
+        p.int32();
+        const code = p.int16();
+        p.int64(); // timestamp
+        p.int64(); // offset
+        return code;
+      });
+    }).flat();
+  },
+};
+
+/**
+ * Whether every partition's leader serves it. Metadata names a new partition's leader a moment
+ * before that broker takes requests for it (Kafka 4.x answers NOT_LEADER_OR_FOLLOWER meanwhile),
+ * so a leader is asked for the partition's end offset, which writes nothing.
+ */
+async function leadersServe(metadata: ClusterInfo, name: string): Promise<boolean> {
+  const byLeader = new Map<number, number[]>();
+  for (const p of metadata.topics[0].partitions) {
+    byLeader.set(p.leaderId, [...(byLeader.get(p.leaderId) ?? []), p.partitionIndex]);
+  }
+  for (const [leader, partitions] of byLeader) {
+    const broker = metadata.brokers.find((b) => b.nodeId === leader);
+    if (!broker) return false;
+    const connection = await openConnection([`${broker.host}:${broker.port}`]);
+    try {
+      const codes = await connection.request(ListOffsets, { topic: name, partitions }, 1);
+      if (codes.some((code) => code !== 0)) return false;
+    } finally {
+      connection.close();
+    }
+  }
+  return true;
 }
 
 /** DeleteTopics v4 (key 20), which the package does not speak: topics by name, flexible. */
